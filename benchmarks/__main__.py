@@ -1,0 +1,141 @@
+"""Run the benchmarks and print each one as a ratio to its reference.
+
+A ratio compares two things measured in the same process on the same machine, so it means the
+same on a laptop and in CI; absolute times are printed only for context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import timeit
+from collections.abc import Callable
+from decimal import Decimal
+
+from icalendar import Calendar, Event
+
+from ldntrial import data
+from ldntrial.core.compounding import compounding_order, default_capsules, fewest_capsules
+from ldntrial.core.doses import Dose
+from ldntrial.core.protocol import Protocol, canonical_json, design_protocol
+from ldntrial.interop.ics import dosing_calendar
+
+NOW = dt.datetime(2026, 11, 27, 21, 15, tzinfo=dt.UTC)
+
+
+def best(function: Callable[[], object], number: int) -> float:
+    """Seconds per call: the best of 5 repeats, to damp noise from the rest of the machine."""
+    return min(timeit.repeat(function, number=number, repeat=5)) / number
+
+
+def design() -> Protocol:
+    protocol, _ = design_protocol(
+        condition="fibromyalgia",
+        start_date=dt.date(2026, 11, 28),
+        profile=data.ldn_profile(),
+        instruments=data.instruments(),
+        conditions=data.conditions(),
+        time_zone="Europe/London",
+    )
+    return protocol
+
+
+def bench_protocol() -> tuple[str, float, float]:
+    """Designing and fingerprinting a protocol vs hashing its canonical JSON alone."""
+    protocol = design()
+    content = protocol.content()
+
+    def ours() -> object:
+        return design().fingerprint
+
+    def reference() -> object:
+        return hashlib.sha256(canonical_json(json.loads(json.dumps(content)))).hexdigest()
+
+    return (
+        "design + validate + fingerprint a protocol / hash its JSON",
+        best(ours, 200),
+        best(reference, 200),
+    )
+
+
+def bench_calendar() -> tuple[str, float, float]:
+    """The dosing calendar vs serialising an equivalent pre-built icalendar object."""
+    protocol = design()
+    schedule = protocol.titration
+    formulation = default_capsules(data.ldn_profile())
+    prebuilt = Calendar()
+    for period in schedule.periods():
+        event = Event()
+        event.add("summary", "Take your capsule")
+        event.add("dtstart", dt.datetime.combine(period.first, dt.time(22, 0), tzinfo=dt.UTC))
+        event.add("rrule", {"freq": "daily", "count": period.days})
+        prebuilt.add_component(event)
+
+    def ours() -> object:
+        return dosing_calendar(
+            schedule,
+            formulation=formulation,
+            time_zone="Europe/London",
+            dose_times=protocol.dose_times,
+            calendar_id="bench",
+            created=NOW,
+        )
+
+    return (
+        "dosing calendar (.ics) / serialise a bare calendar",
+        best(ours, 50),
+        best(prebuilt.to_ical, 50),
+    )
+
+
+def brute_force(dose: Dose, strengths: tuple[Dose, ...]) -> int:
+    """Reference: try every multiset of capsules, smallest first."""
+    for count in range(1, 13):
+        for combo in itertools.combinations_with_replacement(strengths, count):
+            if sum((s.mg for s in combo), Decimal(0)) == dose.mg:
+                return count
+    raise ValueError(dose)
+
+
+def bench_capsules() -> tuple[str, float, float]:
+    """Fewest capsules for every dose 0.5-6 mg in 0.5 mg steps vs brute-force search."""
+    strengths = tuple(Dose(s) for s in ("0.5", "1", "1.5", "2", "3"))
+    doses = [Dose(Decimal(n) / 2) for n in range(1, 13)]
+    for dose in doses:  # the two must agree before their speed means anything
+        assert sum(n for _, n in fewest_capsules(dose, strengths)) == brute_force(dose, strengths)
+
+    def ours() -> object:
+        return [fewest_capsules(d, strengths) for d in doses]
+
+    def reference() -> object:
+        return [brute_force(d, strengths) for d in doses]
+
+    return "fewest capsules (dynamic programming) / brute force", best(ours, 5), best(reference, 5)
+
+
+def bench_order() -> tuple[str, float, float]:
+    """A whole compounding order vs the day-by-day walk of the schedule it needs."""
+    protocol = design()
+    schedule = protocol.titration
+    formulation = default_capsules(data.ldn_profile())
+
+    def ours() -> object:
+        return compounding_order(schedule, formulation, overage_percent=10)
+
+    def reference() -> object:
+        return list(schedule.daily())
+
+    return "compounding order / walk the schedule day by day", best(ours, 100), best(reference, 100)
+
+
+def main() -> None:
+    print(f"{'benchmark':<62} {'ours':>10} {'reference':>10} {'ratio':>7}")
+    for bench in (bench_protocol, bench_calendar, bench_capsules, bench_order):
+        name, ours, reference = bench()
+        print(f"{name:<62} {ours * 1e3:>8.3f}ms {reference * 1e3:>8.3f}ms {ours / reference:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from ldntrial.cli import run
+
+run()

@@ -1,0 +1,442 @@
+"""The ``ldntrial`` command line.
+
+``main(argv, environ, now=...)`` takes every input as an argument, so tests call it directly.
+User errors print one line (``error: ...``) and exit 2; an integrity failure (a locked protocol
+changed after locking) exits 3. See the README for the exit codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ldntrial import data
+from ldntrial.core.compounding import (
+    Capsules,
+    Formulation,
+    compounding_order,
+    default_capsules,
+    oral_liquid,
+)
+from ldntrial.core.doses import Dose
+from ldntrial.core.drug import Timing
+from ldntrial.core.errors import InvalidValue, LdnTrialError
+from ldntrial.core.protocol import (
+    CriterionKind,
+    Protocol,
+    SuccessCriterion,
+    design_protocol,
+    require_time_zone,
+)
+from ldntrial.core.protocol_document import protocol_from_document
+from ldntrial.core.titration import (
+    DoseStep,
+    StepReason,
+    TitrationPlan,
+    parse_timing,
+    parse_warning_code,
+)
+from ldntrial.interop.ics import dosing_calendar
+from ldntrial.reports.prescription import prescription_text
+from ldntrial.reports.protocol_summary import protocol_summary
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Environment:
+    environ: Mapping[str, str]
+    now: dt.datetime
+
+    @property
+    def console(self) -> Console:
+        return Console(
+            file=sys.stdout,
+            no_color="NO_COLOR" in self.environ,
+            highlight=False,
+            soft_wrap=True,
+            width=int(self.environ.get("COLUMNS", "100"))
+            if self.environ.get("COLUMNS", "").isdigit()
+            else 100,
+        )
+
+    def default_time_zone(self) -> str:
+        return self.environ.get("LDNTRIAL_TIMEZONE") or self.environ.get("TZ") or "UTC"
+
+
+app = typer.Typer(
+    help="Plan and run time-limited, honest trials of low-dose naltrexone (LDN).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+protocol_app = typer.Typer(help="Lock and inspect trial protocols.", no_args_is_help=True)
+app.add_typer(protocol_app, name="protocol")
+
+
+def _env(ctx: typer.Context) -> Environment:
+    env = ctx.find_root().obj
+    if not isinstance(env, Environment):
+        raise RuntimeError("ldntrial commands run through ldntrial.cli.main")
+    return env
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    condition: Annotated[str, typer.Option(help="Condition key, e.g. fibromyalgia.")],
+    start: Annotated[
+        str | None, typer.Option(help="First baseline day, YYYY-MM-DD. Default: tomorrow.")
+    ] = None,
+    baseline_days: Annotated[
+        int | None, typer.Option(help="Drug-free baseline days (at least 7; default 14).")
+    ] = None,
+    start_dose: Annotated[str, typer.Option(help="First dose in mg.")] = "1.5",
+    step: Annotated[str, typer.Option(help="Dose increase per step in mg.")] = "1.5",
+    interval: Annotated[int, typer.Option(help="Days between dose steps.")] = 14,
+    target: Annotated[str, typer.Option(help="Target dose in mg.")] = "4.5",
+    timing: Annotated[str, typer.Option(help="night or morning.")] = "night",
+    custom_step: Annotated[
+        list[str] | None,
+        typer.Option(help="A custom schedule step DATE:MG[:night|morning]; repeat for each."),
+    ] = None,
+    reassess: Annotated[
+        str | None, typer.Option(help="Reassessment date. Default: 12 weeks after the first dose.")
+    ] = None,
+    reassess_override: Annotated[
+        str | None, typer.Option(help="Reason for a reassessment outside weeks 8-12.")
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(help="Daily metric; repeat. Default: pain, sleep_quality, function."),
+    ] = None,
+    primary: Annotated[str, typer.Option(help="Primary metric.")] = "pain",
+    success_relative: Annotated[
+        float | None, typer.Option(help="Improvement as a share of baseline (0.30 = 30%).")
+    ] = None,
+    success_points: Annotated[
+        float | None, typer.Option(help="Improvement in points instead of a share.")
+    ] = None,
+    success_probability: Annotated[
+        float | None, typer.Option(help="Probability needed to call success met.")
+    ] = None,
+    formulation: Annotated[str, typer.Option(help="capsules or liquid.")] = "capsules",
+    strength: Annotated[
+        list[str] | None, typer.Option(help="Capsule strength in mg the pharmacy offers; repeat.")
+    ] = None,
+    concentration: Annotated[str, typer.Option(help="Liquid concentration, mg/mL.")] = "1",
+    overage: Annotated[int | None, typer.Option(help="Overage percent on quantities.")] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="Patient's time zone (IANA name). Default: $LDNTRIAL_TIMEZONE, $TZ or UTC."
+        ),
+    ] = None,
+    night_time: Annotated[
+        str | None, typer.Option(help="Reminder time for night doses, HH:MM (default 22:00).")
+    ] = None,
+    morning_time: Annotated[
+        str | None, typer.Option(help="Reminder time for morning doses, HH:MM (default 08:00).")
+    ] = None,
+    reminder_minutes: Annotated[int, typer.Option(help="Minutes before the dose to remind.")] = 0,
+    allow: Annotated[
+        list[str] | None, typer.Option(help="Accept a warning, e.g. start-above-usual; repeat.")
+    ] = None,
+    patient: Annotated[str | None, typer.Option(help="Pseudonymous patient label.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the protocol as JSON.")] = False,
+    out_protocol: Annotated[Path | None, typer.Option(help="Write the protocol JSON here.")] = None,
+    ics: Annotated[Path | None, typer.Option(help="Write the dosing calendar (.ics) here.")] = None,
+    prescription: Annotated[
+        bool, typer.Option("--prescription", help="Print the compounding prescription.")
+    ] = False,
+    prescription_file: Annotated[
+        Path | None, typer.Option(help="Write the compounding prescription here.")
+    ] = None,
+) -> None:
+    """Plan a trial: baseline, titration, maintenance and reassessment, as a draft protocol."""
+    env = _env(ctx)
+    profile = data.ldn_profile()
+    reminder = _minutes(reminder_minutes)
+    zone_name = tz or env.default_time_zone()
+    zone = require_time_zone(zone_name)
+    start_date = (
+        _date(start, "--start") if start else env.now.astimezone(zone).date() + dt.timedelta(days=1)
+    )
+    baseline = profile.default_baseline_days if baseline_days is None else baseline_days
+    custom = (
+        None
+        if not custom_step
+        else tuple(_custom_step(text, default_timing=timing) for text in custom_step)
+    )
+    titration_plan = (
+        None
+        if custom
+        else TitrationPlan.of(
+            start=start_dose, step=step, interval_days=interval, target=target, timing=timing
+        )
+    )
+    if success_relative is not None and success_points is not None:
+        raise InvalidValue("give either --success-relative or --success-points, not both")
+    criterion = None
+    if (
+        success_relative is not None
+        or success_points is not None
+        or success_probability is not None
+    ):
+        kind = (
+            CriterionKind.ABSOLUTE_IMPROVEMENT
+            if success_points is not None
+            else CriterionKind.RELATIVE_IMPROVEMENT
+        )
+        threshold = success_points if success_points is not None else success_relative
+        criterion = SuccessCriterion(
+            primary,
+            kind,
+            profile.success_relative_fall if threshold is None else threshold,
+            profile.success_probability if success_probability is None else success_probability,
+        )
+    protocol, warnings = design_protocol(
+        condition=condition,
+        start_date=start_date,
+        profile=profile,
+        instruments=data.instruments(),
+        conditions=data.conditions(),
+        plan=titration_plan,
+        custom_steps=custom,
+        baseline_days=baseline,
+        reassessment_date=_date(reassess, "--reassess") if reassess else None,
+        reassessment_override=reassess_override,
+        metrics=metric or ("pain", "sleep_quality", "function"),
+        primary_metric=primary,
+        success=criterion,
+        formulation=_formulation(formulation, strength, concentration),
+        overage_percent=overage,
+        time_zone=zone_name,
+        dose_times=_dose_times(night_time, morning_time),
+        accept=[parse_warning_code(code) for code in allow or ()],
+    )
+    order = compounding_order(
+        protocol.titration, protocol.formulation, overage_percent=protocol.overage_percent
+    )
+    rx = prescription_text(protocol, order, profile=profile, patient=patient)
+    written: list[str] = []
+    if out_protocol:
+        _write(out_protocol, _json_text(protocol.document()))
+        written.append(f"protocol: {out_protocol}")
+    if ics:
+        _write(
+            ics,
+            dosing_calendar(
+                protocol.titration,
+                formulation=protocol.formulation,
+                time_zone=protocol.time_zone,
+                dose_times=protocol.dose_times,
+                calendar_id=protocol.fingerprint,
+                created=env.now,
+                reminder_minutes_before=reminder,
+            ),
+        )
+        written.append(f"calendar: {ics}")
+    if prescription_file:
+        _write(prescription_file, rx)
+        written.append(f"prescription: {prescription_file}")
+
+    console = env.console
+    if as_json:
+        typer.echo(_json_text(protocol.document()), nl=False)
+        return
+    console.print(protocol_summary(protocol, conditions=data.conditions(), warnings=warnings))
+    if prescription:
+        console.print(rx)
+    for line in written:
+        console.print(f"Wrote {line}")
+
+
+@protocol_app.command("lock")
+def protocol_lock(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A draft protocol JSON file.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the locked protocol here instead of in place.")
+    ] = None,
+) -> None:
+    """Lock a draft protocol: from now on it cannot change, and its fingerprint is fixed."""
+    env = _env(ctx)
+    protocol = _read_protocol(file)
+    locked = protocol.lock(at=env.now)
+    target = out or file
+    _write(target, _json_text(locked.document()))
+    env.console.print(
+        f"Locked {target} at {locked.document()['locked_at']}\nFingerprint: {locked.fingerprint}"
+    )
+
+
+@protocol_app.command("show")
+def protocol_show(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A protocol JSON file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the protocol as JSON.")] = False,
+) -> None:
+    """Show a protocol; for a locked one, verify that it still matches its fingerprint."""
+    env = _env(ctx)
+    protocol = _read_protocol(file)
+    if as_json:
+        typer.echo(_json_text(protocol.document()), nl=False)
+        return
+    env.console.print(
+        protocol_summary(protocol, conditions=data.conditions(), verified=protocol.is_locked)
+    )
+
+
+# Parsing and files.
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValue(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _dose_times(night: str | None, morning: str | None) -> dict[Timing, dt.time]:
+    times = {}
+    for timing, text in ((Timing.NIGHT, night), (Timing.MORNING, morning)):
+        if text is None:
+            continue
+        try:
+            times[timing] = dt.time.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidValue(
+                f"--{timing.value}-time {text!r} is not a time: use HH:MM, e.g. 22:00"
+            ) from None
+    return times
+
+
+def _minutes(value: int) -> int:
+    if not 0 <= value <= 24 * 60:
+        raise InvalidValue(f"--reminder-minutes {value} is not accepted: use 0 to 1440")
+    return value
+
+
+def _custom_step(text: str, *, default_timing: str) -> DoseStep:
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise InvalidValue(
+            f"--custom-step {text!r} is not DATE:MG or DATE:MG:TIMING, e.g. 2027-01-04:1.5:night"
+        )
+    day = _date(parts[0], "--custom-step")
+    try:
+        dose = Dose(parts[1])
+    except InvalidValue as error:
+        raise InvalidValue(f"--custom-step {text!r}: {error}") from None
+    return DoseStep(
+        day, dose, parse_timing(parts[2] if len(parts) == 3 else default_timing), StepReason.CUSTOM
+    )
+
+
+def _formulation(kind: str, strengths: list[str] | None, concentration: str) -> Formulation:
+    profile = data.ldn_profile()
+    if kind == "capsules":
+        if not strengths:
+            return default_capsules(profile)
+        return Capsules(tuple(Dose(s) for s in strengths), profile.capsule_beyond_use_days)
+    if kind in ("liquid", "oral_liquid"):
+        try:
+            value = Decimal(concentration)
+        except InvalidOperation:
+            raise InvalidValue(
+                f"--concentration {concentration!r} is not a number of mg/mL"
+            ) from None
+        return oral_liquid(value, profile)
+    raise InvalidValue(f"--formulation {kind!r} is not known: use capsules or liquid")
+
+
+def _json_text(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _read_protocol(path: Path) -> Protocol:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidValue(f"cannot read {path}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+        raise InvalidValue(f"cannot read {path}: {error.__class__.__name__}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidValue(
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    try:
+        return protocol_from_document(raw, profile=data.ldn_profile(), conditions=data.conditions())
+    except LdnTrialError as error:
+        raise type(error)(f"{path}: {error}") from None
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    """Write atomically: the old file stays whole until the new one is complete."""
+    payload = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as tmp:
+            tmp.write(payload)
+        os.replace(tmp.name, path)
+    except OSError as error:
+        raise InvalidValue(f"cannot write {path}: {error.strerror or error}") from None
+
+
+# Entry points.
+
+
+def main(argv: Sequence[str], environ: Mapping[str, str], *, now: dt.datetime | None = None) -> int:
+    """Run the CLI with ``argv`` (without the program name); return the exit code."""
+    moment = now or dt.datetime.now(dt.UTC)
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(argv),
+            prog_name="ldntrial",
+            standalone_mode=False,
+            obj=Environment(environ, moment),
+        )
+    except LdnTrialError as error:
+        _error(str(error))
+        return error.exit_code
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        _error("aborted")
+        return 1
+    except typer.TyperException as error:
+        # Typer's own usage errors: unknown option, missing value, bad type.
+        if type(error).__name__ == "NoArgsIsHelpError":
+            return EXIT_USER_ERROR  # Typer has already printed the help
+        format_message = getattr(error, "format_message", None)
+        _error(format_message() if callable(format_message) else str(error))
+        return EXIT_USER_ERROR
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _error(message: str) -> None:
+    text = " ".join(message.split())
+    print(f"error: {text}", file=sys.stderr)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main(sys.argv[1:], os.environ))

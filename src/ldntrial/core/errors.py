@@ -1,0 +1,46 @@
+"""Errors a user can cause and fix. Each message says what was wrong and how to fix it.
+
+The CLI prints these as one line without a traceback and exits with ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class LdnTrialError(Exception):
+    """A user error: bad input, a refused plan, an edit to a locked protocol."""
+
+    exit_code = 2
+
+
+class InvalidValue(LdnTrialError, ValueError):
+    """A value that cannot exist (a negative dose, a score of 11, a day 0)."""
+
+
+class PlanRefused(LdnTrialError):
+    """A titration or protocol beyond what has been studied, or impossible."""
+
+
+class WarningsNotAccepted(LdnTrialError):
+    """A plan outside usual practice whose warnings were not explicitly accepted."""
+
+    def __init__(self, codes: list[str], reasons: list[str]) -> None:
+        self.codes = codes
+        self.reasons = reasons
+        allow = " ".join(f"--allow {code}" for code in codes)
+        super().__init__(
+            "; ".join(reasons) + f". If this is intended, accept it explicitly ({allow})"
+        )
+
+
+class ProtocolLocked(LdnTrialError):
+    """An attempt to change a protocol after it was locked."""
+
+
+class IntegrityError(LdnTrialError):
+    """Stored content does not match its fingerprint: it was changed after locking."""
+
+    exit_code = 3
+
+
+class DataFileError(LdnTrialError):
+    """A sourced data file that fails validation (for example a row without a source)."""

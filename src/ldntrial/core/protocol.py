@@ -1,0 +1,483 @@
+"""Trial protocols: the design, phases, metrics and success criteria fixed before a trial.
+
+A protocol becomes immutable when it is locked. Its fingerprint is the SHA-256 of its canonical
+JSON, so anyone holding the fingerprint can check that the protocol judged at reassessment is
+the one agreed at the start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ldntrial.core.compounding import Formulation, OralLiquid, default_capsules
+from ldntrial.core.conditions import ConditionCatalogue
+from ldntrial.core.doses import Dose
+from ldntrial.core.drug import LdnProfile, Timing
+from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
+from ldntrial.core.instruments import Direction, InstrumentCatalogue, Metric
+from ldntrial.core.titration import (
+    DoseStep,
+    PlanWarning,
+    TitrationPlan,
+    TitrationSchedule,
+    WarningCode,
+    plan_titration,
+    require_accepted,
+    review_schedule,
+)
+
+FORMAT = "ldntrial.protocol/1"
+DEFAULT_METRICS = ("pain", "sleep_quality", "function")
+DEFAULT_REASSESSMENT_WEEKS = 12
+DEFAULT_DIARY_BACKFILL_DAYS = 3
+
+
+class Design(enum.Enum):
+    OPEN_LABEL = "open_label"
+    BLINDED_N_OF_1 = "blinded_n_of_1"
+
+
+class PhaseKind(enum.Enum):
+    BASELINE = "baseline"
+    TITRATION = "titration"
+    MAINTENANCE = "maintenance"
+
+
+@dataclass(frozen=True)
+class Phase:
+    kind: PhaseKind
+    first: dt.date
+    last: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+class CriterionKind(enum.Enum):
+    RELATIVE_IMPROVEMENT = "relative_improvement"  # a share of the baseline mean, e.g. 0.30
+    ABSOLUTE_IMPROVEMENT = "absolute_improvement"  # points on the 0–10 scale, e.g. 2
+
+
+@dataclass(frozen=True)
+class SuccessCriterion:
+    """The primary metric improves from the baseline mean by at least ``threshold``, judged
+    met when the posterior probability of that is at least ``probability``."""
+
+    metric: str
+    kind: CriterionKind
+    threshold: float
+    probability: float
+
+    def __post_init__(self) -> None:
+        t, p = self.threshold, self.probability
+        if self.kind is CriterionKind.RELATIVE_IMPROVEMENT and not 0 < t <= 1:
+            raise InvalidValue(
+                f"a relative improvement of {t} is not accepted: give a share of the baseline "
+                "mean above 0 and at most 1 (0.30 means 30%)"
+            )
+        if self.kind is CriterionKind.ABSOLUTE_IMPROVEMENT and not 0 < t <= 10:
+            raise InvalidValue(
+                f"an improvement of {t} points is not accepted: use more than 0 and at most 10"
+            )
+        if not 0.5 <= p < 1:
+            raise InvalidValue(
+                f"probability threshold {p} is not accepted: use at least 0.5 and below 1"
+            )
+
+    def describe(self, metric: Metric) -> str:
+        way = "fall" if metric.better is Direction.LOWER else "rise"
+        if self.kind is CriterionKind.RELATIVE_IMPROVEMENT:
+            amount = f"at least {self.threshold:.0%} from the baseline mean"
+        else:
+            amount = f"at least {self.threshold:g} points from the baseline mean"
+        return (
+            f"{metric.label} should {way} {amount}, "
+            f"judged met when its probability is at least {self.probability:.0%}"
+        )
+
+
+@dataclass(frozen=True)
+class Protocol:
+    design: Design
+    condition: str
+    start_date: dt.date
+    baseline_days: int
+    titration: TitrationSchedule
+    reassessment_date: dt.date
+    metrics: tuple[Metric, ...]
+    primary_metric: str
+    success: SuccessCriterion
+    formulation: Formulation
+    overage_percent: int
+    time_zone: str
+    dose_times: Mapping[Timing, dt.time]
+    accepted_warnings: tuple[WarningCode, ...] = ()
+    reassessment_override: str | None = None
+    diary_backfill_days: int = DEFAULT_DIARY_BACKFILL_DAYS
+    locked_at: dt.datetime | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.design is not Design.OPEN_LABEL:
+            raise PlanRefused(f"design {self.design.value} is not supported yet: use open_label")
+        if isinstance(self.baseline_days, bool) or not isinstance(self.baseline_days, int):
+            raise InvalidValue(f"baseline days must be a whole number, not {self.baseline_days!r}")
+        if self.titration.first_day != self.first_dose_date:
+            raise InvalidValue(
+                f"the first dose ({self.titration.first_day.isoformat()}) must be the day after "
+                f"the baseline ends ({self.first_dose_date.isoformat()})"
+            )
+        if self.titration.end != self.reassessment_date:
+            raise InvalidValue("the dosing schedule must run until the reassessment date")
+        keys = [m.key for m in self.metrics]
+        if not keys or len(set(keys)) != len(keys):
+            raise InvalidValue("a protocol needs at least one metric, each named once")
+        if self.primary_metric not in keys:
+            raise InvalidValue(
+                f"primary metric {self.primary_metric!r} is not one of the protocol's metrics "
+                f"({', '.join(keys)})"
+            )
+        if self.success.metric != self.primary_metric:
+            raise InvalidValue("the success criterion must be judged on the primary metric")
+        if not 0 <= self.overage_percent <= 100:
+            raise InvalidValue(f"overage {self.overage_percent}% is not accepted: use 0 to 100%")
+        require_time_zone(self.time_zone)
+        if set(self.dose_times) != set(Timing):
+            raise InvalidValue("a protocol needs a dose time for night and for morning")
+        object.__setattr__(self, "dose_times", {t: self.dose_times[t] for t in Timing})
+        backfill = self.diary_backfill_days
+        if isinstance(backfill, bool) or not isinstance(backfill, int) or not 0 <= backfill <= 14:
+            raise InvalidValue(f"the diary backfill window must be 0 to 14 days, not {backfill!r}")
+        if self.reassessment_override is not None and not self.reassessment_override.strip():
+            raise InvalidValue("an override of the reassessment window needs a reason")
+        object.__setattr__(
+            self, "accepted_warnings", tuple(sorted(set(self.accepted_warnings), key=_code))
+        )
+        if self.locked_at is not None and self.locked_at.utcoffset() is None:
+            raise InvalidValue("the lock time must carry a time zone")
+
+    # Derived facts.
+
+    @property
+    def first_dose_date(self) -> dt.date:
+        return self.start_date + dt.timedelta(days=self.baseline_days)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def primary(self) -> Metric:
+        return next(m for m in self.metrics if m.key == self.primary_metric)
+
+    @property
+    def weeks_to_reassessment(self) -> float:
+        return (self.reassessment_date - self.first_dose_date).days / 7
+
+    def phases(self) -> tuple[Phase, ...]:
+        baseline = Phase(
+            PhaseKind.BASELINE, self.start_date, self.first_dose_date - dt.timedelta(days=1)
+        )
+        steps = self.titration.steps
+        final = steps[-1].dose
+        maintenance_from = steps[-1].start
+        for step in reversed(steps):
+            if step.dose != final:
+                break
+            maintenance_from = step.start
+        phases = [baseline]
+        if maintenance_from > self.first_dose_date:
+            last = maintenance_from - dt.timedelta(days=1)
+            phases.append(Phase(PhaseKind.TITRATION, self.first_dose_date, last))
+        phases.append(Phase(PhaseKind.MAINTENANCE, maintenance_from, self.reassessment_date))
+        return tuple(phases)
+
+    # Canonical form.
+
+    def content(self) -> dict[str, Any]:
+        """The protocol's content as JSON-ready data: what the fingerprint covers."""
+        return {
+            "design": self.design.value,
+            "condition": self.condition,
+            "start_date": self.start_date.isoformat(),
+            "baseline_days": self.baseline_days,
+            "titration": {
+                "steps": [
+                    {
+                        "start": s.start.isoformat(),
+                        "dose_mg": _number(s.dose),
+                        "timing": s.timing.value,
+                        "reason": s.reason.value,
+                    }
+                    for s in self.titration.steps
+                ]
+            },
+            "reassessment": {
+                "date": self.reassessment_date.isoformat(),
+                "override_reason": self.reassessment_override,
+            },
+            "metrics": [m.as_json() for m in self.metrics],
+            "primary_metric": self.primary_metric,
+            "success": {
+                "metric": self.success.metric,
+                "kind": self.success.kind.value,
+                "threshold": self.success.threshold,
+                "probability": self.success.probability,
+            },
+            "formulation": _formulation_json(self.formulation),
+            "overage_percent": self.overage_percent,
+            "time_zone": self.time_zone,
+            "dose_times": {t.value: self.dose_times[t].strftime("%H:%M") for t in Timing},
+            "accepted_warnings": [w.value for w in self.accepted_warnings],
+            "diary_backfill_days": self.diary_backfill_days,
+        }
+
+    def canonical_json(self) -> bytes:
+        return canonical_json(self.content())
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical JSON, as 64 hexadecimal digits."""
+        return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    def document(self) -> dict[str, Any]:
+        """The protocol as a file: content, lock time and fingerprint."""
+        return {
+            "format": FORMAT,
+            "protocol": self.content(),
+            "locked_at": None if self.locked_at is None else _utc_text(self.locked_at),
+            "fingerprint": self.fingerprint,
+        }
+
+    # Change.
+
+    def lock(self, *, at: dt.datetime) -> Protocol:
+        """This protocol, locked at ``at``: from now on it refuses every change."""
+        if self.locked_at is not None:
+            raise ProtocolLocked(
+                f"the protocol was already locked at {_utc_text(self.locked_at)} "
+                f"(fingerprint {self.fingerprint[:12]}…)"
+            )
+        if at.utcoffset() is None:
+            raise InvalidValue("the lock time must carry a time zone")
+        return replace(self, locked_at=at.astimezone(dt.UTC))
+
+    def revise(self, *, profile: LdnProfile, **changes: Any) -> Protocol:
+        """A draft with ``changes`` applied and checked again. A locked protocol refuses."""
+        if self.locked_at is not None:
+            names = ", ".join(sorted(changes)) or "nothing"
+            raise ProtocolLocked(
+                f"the protocol is locked (since {_utc_text(self.locked_at)}) and cannot be "
+                f"changed ({names}); create a new protocol instead"
+            )
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown or "locked_at" in changes:
+            names = ", ".join(sorted(unknown or {"locked_at"}))
+            raise InvalidValue(f"cannot revise {names}: lock a protocol with lock()")
+        revised = replace(self, **changes)
+        check_protocol(revised, profile)
+        return revised
+
+
+def _code(code: WarningCode) -> str:
+    return code.value
+
+
+def _number(dose: Dose) -> int | float:
+    return int(dose.mg) if dose.mg == dose.mg.to_integral_value() else float(dose.mg)
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def canonical_json(content: Mapping[str, Any]) -> bytes:
+    """Sorted keys, no spaces, UTF-8, no NaN: one byte string for one content."""
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def require_time_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(
+            f"time zone {name!r} is not known: use an IANA name such as Europe/London"
+        ) from None
+
+
+def _formulation_json(formulation: Formulation) -> dict[str, Any]:
+    if isinstance(formulation, OralLiquid):
+        c = formulation.concentration_mg_per_ml
+        return {
+            "kind": formulation.kind.value,
+            "concentration_mg_per_ml": int(c) if c == c.to_integral_value() else float(c),
+            "beyond_use_days": formulation.beyond_use_days,
+        }
+    return {
+        "kind": formulation.kind.value,
+        "strengths_mg": [_number(s) for s in formulation.strengths],
+        "beyond_use_days": formulation.beyond_use_days,
+    }
+
+
+# Checking against the profile.
+
+
+def check_protocol(
+    protocol: Protocol, profile: LdnProfile, *, plan_warnings: tuple[PlanWarning, ...] = ()
+) -> tuple[PlanWarning, ...]:
+    """Check the clinical rules; return the (accepted) warnings, or raise.
+
+    Refusals come first; then every warning not accepted (including ``plan_warnings`` from the
+    planner) is reported together.
+    """
+    if protocol.baseline_days < profile.minimum_baseline_days:
+        raise PlanRefused(
+            f"a baseline of {protocol.baseline_days} days is too short: it must be at least "
+            f"{profile.minimum_baseline_days} days without the drug"
+        )
+    if protocol.baseline_days > 56:
+        raise PlanRefused(
+            f"a baseline of {protocol.baseline_days} days is longer than 8 weeks: use "
+            f"{profile.minimum_baseline_days} to 56 days"
+        )
+    warnings = list(review_schedule(protocol.titration, profile))
+    window = profile.reassessment_window_weeks
+    days = (protocol.reassessment_date - protocol.first_dose_date).days
+    if days < 7:
+        raise PlanRefused(
+            f"reassessment on {protocol.reassessment_date.isoformat()} leaves under a week of "
+            "treatment: set it at least 1 week after the first dose"
+        )
+    if days > 52 * 7:
+        raise PlanRefused(
+            f"reassessment {days // 7} weeks after the first dose is too late: a time-limited "
+            "trial reassesses within 52 weeks"
+        )
+    if not window.low * 7 <= days <= window.high * 7:
+        if protocol.reassessment_override is None:
+            first, low, high = protocol.first_dose_date, window.low * 7, window.high * 7
+            raise PlanRefused(
+                f"reassessment on {protocol.reassessment_date.isoformat()} is {days / 7:.1f} weeks "
+                f"after the first dose; it must fall in weeks {window} "
+                f"({(first + dt.timedelta(days=low)).isoformat()} to "
+                f"{(first + dt.timedelta(days=high)).isoformat()}), or give an override reason"
+            )
+        warnings.append(
+            PlanWarning(
+                WarningCode.REASSESSMENT_OUTSIDE_WINDOW,
+                f"reassessment {days / 7:.1f} weeks after the first dose is outside weeks "
+                f"{window} (override: {protocol.reassessment_override})",
+            )
+        )
+    merged = {w.code: w for w in (*plan_warnings, *warnings)}
+    return require_accepted(merged.values(), [*protocol.accepted_warnings, *_implicit(protocol)])
+
+
+def _implicit(protocol: Protocol) -> tuple[WarningCode, ...]:
+    # An override reason for the reassessment window is itself the explicit acceptance.
+    if protocol.reassessment_override is not None:
+        return (WarningCode.REASSESSMENT_OUTSIDE_WINDOW,)
+    return ()
+
+
+def design_protocol(
+    *,
+    condition: str,
+    start_date: dt.date,
+    profile: LdnProfile,
+    instruments: InstrumentCatalogue,
+    conditions: ConditionCatalogue,
+    plan: TitrationPlan | None = None,
+    custom_steps: Iterable[DoseStep] | None = None,
+    baseline_days: int | None = None,
+    reassessment_date: dt.date | None = None,
+    reassessment_override: str | None = None,
+    metrics: Iterable[str] = DEFAULT_METRICS,
+    primary_metric: str = "pain",
+    success: SuccessCriterion | None = None,
+    formulation: Formulation | None = None,
+    overage_percent: int | None = None,
+    time_zone: str = "UTC",
+    dose_times: Mapping[Timing, dt.time] | None = None,
+    accept: Iterable[WarningCode] = (),
+    diary_backfill_days: int = DEFAULT_DIARY_BACKFILL_DAYS,
+) -> tuple[Protocol, tuple[PlanWarning, ...]]:
+    """Build and check a draft protocol. Returns it with the warnings that were accepted."""
+    conditions.get(condition)
+    baseline = profile.default_baseline_days if baseline_days is None else baseline_days
+    if isinstance(baseline, bool) or not isinstance(baseline, int):
+        raise InvalidValue(f"baseline days must be a whole number, not {baseline!r}")
+    first_dose = start_date + dt.timedelta(days=baseline)
+    reassess = reassessment_date or first_dose + dt.timedelta(weeks=DEFAULT_REASSESSMENT_WEEKS)
+    if reassess <= first_dose:
+        raise PlanRefused(
+            f"reassessment on {reassess.isoformat()} is not after the first dose "
+            f"({first_dose.isoformat()})"
+        )
+    plan_warnings: tuple[PlanWarning, ...] = ()
+    if custom_steps is not None:
+        steps = tuple(custom_steps)
+        if not steps or steps[0].start != first_dose:
+            raise InvalidValue(
+                f"a custom schedule must start on the first dose day, {first_dose.isoformat()} "
+                f"(the day after a {baseline}-day baseline)"
+            )
+        schedule = TitrationSchedule(steps, reassess)
+    else:
+        plan = plan or default_plan(profile)
+        schedule, plan_warnings = plan_titration(
+            plan, first_dose=first_dose, end=reassess, profile=profile
+        )
+    chosen = tuple(instruments.get(key) for key in dict.fromkeys(metrics))
+    if primary_metric not in [m.key for m in chosen]:
+        chosen = (instruments.get(primary_metric), *chosen)
+    criterion = success or SuccessCriterion(
+        primary_metric,
+        CriterionKind.RELATIVE_IMPROVEMENT,
+        profile.success_relative_fall,
+        profile.success_probability,
+    )
+    protocol = Protocol(
+        design=Design.OPEN_LABEL,
+        condition=condition,
+        start_date=start_date,
+        baseline_days=baseline,
+        titration=schedule,
+        reassessment_date=reassess,
+        metrics=chosen,
+        primary_metric=primary_metric,
+        success=criterion,
+        formulation=formulation or default_capsules(profile),
+        overage_percent=profile.default_overage_percent
+        if overage_percent is None
+        else overage_percent,
+        time_zone=time_zone,
+        dose_times={**profile.default_dose_time, **(dose_times or {})},
+        accepted_warnings=tuple(accept),
+        reassessment_override=reassessment_override,
+        diary_backfill_days=diary_backfill_days,
+    )
+    return protocol, check_protocol(protocol, profile, plan_warnings=plan_warnings)
+
+
+def default_plan(profile: LdnProfile) -> TitrationPlan:
+    """Start at the top of the usual start range, step by that amount every two weeks, to the
+    usual target, at the usual timing."""
+    start = profile.usual_start.high
+    return TitrationPlan(
+        start_dose=start,
+        step_dose=start,
+        interval_days=profile.usual_step_interval_days.high,
+        target_dose=profile.usual_target,
+        timing=profile.default_timing,
+    )

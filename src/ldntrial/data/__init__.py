@@ -1,0 +1,36 @@
+"""Sourced data files shipped with ldntrial, read here and validated by ``ldntrial.core``."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from ldntrial.core.conditions import ConditionCatalogue, parse_conditions
+from ldntrial.core.drug import LdnProfile, parse_profile
+from ldntrial.core.errors import DataFileError
+from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
+
+
+def read_yaml(name: str) -> object:
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise DataFileError(f"{name}: is not valid YAML: {error}") from None
+
+
+@cache
+def ldn_profile() -> LdnProfile:
+    return parse_profile(read_yaml("ldn_profile.yaml"))
+
+
+@cache
+def instruments() -> InstrumentCatalogue:
+    return parse_instruments(read_yaml("instruments.yaml"))
+
+
+@cache
+def conditions() -> ConditionCatalogue:
+    return parse_conditions(read_yaml("conditions.yaml"))

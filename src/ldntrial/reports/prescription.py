@@ -1,0 +1,93 @@
+"""The compounding order as a prescription a pharmacist can read (plain text)."""
+
+from __future__ import annotations
+
+from ldntrial.core.compounding import CompoundingOrder, OralLiquid
+from ldntrial.core.doses import plain_number
+from ldntrial.core.drug import LdnProfile
+from ldntrial.core.protocol import Protocol
+from ldntrial.interop.ics import dose_instruction
+
+
+def prescription_text(
+    protocol: Protocol, order: CompoundingOrder, *, profile: LdnProfile, patient: str | None
+) -> str:
+    f = order.formulation
+    liquid = isinstance(f, OralLiquid)
+    lines = [
+        "PRESCRIPTION - compounded low-dose naltrexone",
+        "",
+        f"Patient:       {patient or '________________________'}",
+        "Prescriber:    ________________________   Signature: ____________   Date: ____________",
+        f"Medicine:      naltrexone, {_medicine(order)}",
+        f"Course:        {order.schedule.first_day.isoformat()} to "
+        f"{order.schedule.end.isoformat()} ({order.schedule.days} days), once daily",
+        f"Protocol:      {protocol.fingerprint[:16]} "
+        f"({'locked' if protocol.is_locked else 'draft'})",
+        "",
+        "Directions (one dose a day):",
+    ]
+    for supply in order.steps:
+        p = supply.period
+        lines.append(
+            f"  {p.first.isoformat()} to {p.last.isoformat()}  ({p.days:>2} days)  "
+            f"{dose_instruction(p.step, f)}, {p.step.timing.phrase}"
+        )
+    lines += [
+        "",
+        f"Quantities (each fill covers its days plus {order.overage_percent}% overage, "
+        "rounded up):",
+    ]
+    for number, fill in enumerate(order.fills, start=1):
+        head = (
+            f"  Fill {number}: {fill.first.isoformat()} to {fill.last.isoformat()} "
+            f"({fill.days} days)"
+        )
+        if fill.millilitres is not None:
+            ml_needed, ml_dispensed = fill.millilitres
+            lines.append(f"{head}: {plain_number(ml_needed)} mL needed, dispense {ml_dispensed} mL")
+        else:
+            lines.append(head + ":")
+            for strength, need, dispense in fill.capsules:
+                lines.append(
+                    f"      {strength.text:>5} mg capsules: {need} needed, dispense {dispense}"
+                )
+    if not liquid:
+        lines.append("  Total dispensed over the course:")
+        for strength, need, dispense in order.total_capsules():
+            lines.append(f"      {strength.text:>5} mg capsules: {dispense} (needed {need})")
+    else:
+        totals = order.total_millilitres()
+        if totals:
+            lines.append(f"  Total dispensed over the course: {totals[1]} mL")
+    lines += ["", "Storage and beyond-use:"]
+    if liquid:
+        lines.append(
+            f"  Oral liquid: {profile.oral_liquid_beyond_use_days_refrigerated} days refrigerated "
+            f"or {profile.oral_liquid_beyond_use_days_room_temperature} days at room temperature; "
+            "protect from light. Fills are split so that none outlasts "
+            f"{f.beyond_use_days} days."
+        )
+        for source in profile.sources["oral_liquid_beyond_use_days"]:
+            lines.append(f"  Source: {source}")
+    else:
+        lines.append(f"  Capsules: beyond-use {f.beyond_use_days} days; protect from light.")
+        for source in profile.sources["capsule_beyond_use_days"]:
+            lines.append(f"  Source: {source}")
+    lines += [
+        "",
+        "Safety: naltrexone blocks opioids. It is contraindicated with opioid analgesics and in "
+        "opioid dependence; the label asks for 7-10 opioid-free days first (tramadol included).",
+        "Source: naltrexone hydrochloride 50 mg tablet label [V] "
+        "<https://drugcentral.org/label/adb7c4dc-221a-4d91-9687-0d78913a92ad/view>",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _medicine(order: CompoundingOrder) -> str:
+    formulation = order.formulation
+    if isinstance(formulation, OralLiquid):
+        return formulation.describe()
+    used = ", ".join(strength.text for strength, _, _ in order.total_capsules())
+    return f"capsules, strengths {used} mg"
