@@ -67,13 +67,24 @@ class Environment:
             no_color="NO_COLOR" in self.environ,
             highlight=False,
             soft_wrap=True,
-            width=int(self.environ.get("COLUMNS", "100"))
-            if self.environ.get("COLUMNS", "").isdigit()
-            else 100,
+            width=self._columns(),
         )
 
+    def _columns(self) -> int:
+        text = self.environ.get("COLUMNS", "")
+        return int(text) if text.isdigit() and int(text) >= 40 else 100
+
     def default_time_zone(self) -> str:
-        return self.environ.get("LDNTRIAL_TIMEZONE") or self.environ.get("TZ") or "UTC"
+        """$LDNTRIAL_TIMEZONE as given; else $TZ when it names an IANA zone; else UTC."""
+        chosen = self.environ.get("LDNTRIAL_TIMEZONE")
+        if chosen:
+            return chosen
+        system = self.environ.get("TZ", "").lstrip(":")
+        try:
+            require_time_zone(system)
+        except InvalidValue:
+            return "UTC"
+        return system
 
 
 app = typer.Typer(
@@ -187,26 +198,7 @@ def plan(
             start=start_dose, step=step, interval_days=interval, target=target, timing=timing
         )
     )
-    if success_relative is not None and success_points is not None:
-        raise InvalidValue("give either --success-relative or --success-points, not both")
-    criterion = None
-    if (
-        success_relative is not None
-        or success_points is not None
-        or success_probability is not None
-    ):
-        kind = (
-            CriterionKind.ABSOLUTE_IMPROVEMENT
-            if success_points is not None
-            else CriterionKind.RELATIVE_IMPROVEMENT
-        )
-        threshold = success_points if success_points is not None else success_relative
-        criterion = SuccessCriterion(
-            primary,
-            kind,
-            profile.success_relative_fall if threshold is None else threshold,
-            profile.success_probability if success_probability is None else success_probability,
-        )
+    criterion = _success(primary, success_relative, success_points, success_probability)
     protocol, warnings = design_protocol(
         condition=condition,
         start_date=start_date,
@@ -301,6 +293,28 @@ def protocol_show(
 
 
 # Parsing and files.
+
+
+def _success(
+    primary: str, relative: float | None, points: float | None, probability: float | None
+) -> SuccessCriterion | None:
+    """The success criterion from the options, or None for the profile's default."""
+    if relative is not None and points is not None:
+        raise InvalidValue("give either --success-relative or --success-points, not both")
+    if relative is None and points is None and probability is None:
+        return None
+    profile = data.ldn_profile()
+    if points is not None:
+        kind, threshold = CriterionKind.ABSOLUTE_IMPROVEMENT, points
+    else:
+        kind = CriterionKind.RELATIVE_IMPROVEMENT
+        threshold = profile.success_relative_fall if relative is None else relative
+    return SuccessCriterion(
+        primary,
+        kind,
+        threshold,
+        profile.success_probability if probability is None else probability,
+    )
 
 
 def _date(text: str, option: str) -> dt.date:

@@ -185,3 +185,18 @@ def test_an_absolute_success_criterion_can_be_fixed_instead(capsys):
         "Pain should fall at least 2 points from the baseline mean, judged met when its "
         "probability is at least 90%" in out
     )
+
+
+@pytest.mark.parametrize(
+    ("environ", "zone"),
+    [
+        ({"TZ": "America/New_York"}, "America/New_York"),
+        ({"TZ": ":/etc/localtime"}, "UTC"),
+        ({"TZ": "UTC0"}, "UTC"),
+        ({}, "UTC"),
+    ],
+)
+def test_a_system_tz_that_is_not_an_iana_zone_falls_back_to_utc(capsys, environ, zone):
+    code, out, _ = run(capsys, "plan", "--condition", "crps", "--json", environ=environ)
+    assert code == 0
+    assert json.loads(out)["protocol"]["time_zone"] == zone

@@ -263,6 +263,26 @@ def test_a_locked_protocol_refuses_every_edit(ana, profile, name):
         setattr(locked, name, getattr(ana, name))
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"overage_percent": 20},
+        {"condition": "crps"},
+        {"time_zone": "Europe/Paris"},
+        {"success": SuccessCriterion("pain", CriterionKind.RELATIVE_IMPROVEMENT, 0.1, 0.8)},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_a_locked_protocol_cannot_be_edited_even_behind_its_back(ana, change):
+    locked = ana.lock(at=NOW)
+    with pytest.raises(
+        ProtocolLocked, match="was locked at 2026-11-27T21:15:00Z and cannot be changed"
+    ):
+        dataclasses.replace(locked, **change)
+    with pytest.raises(TypeError):
+        locked.dose_times[Timing.NIGHT] = dt.time(3, 0)
+
+
 def test_a_locked_protocol_cannot_be_locked_again(ana):
     locked = ana.lock(at=NOW)
     with pytest.raises(ProtocolLocked, match="already locked at 2026-11-27T21:15:00Z"):

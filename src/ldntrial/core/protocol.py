@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -123,6 +124,9 @@ class Protocol:
     reassessment_override: str | None = None
     diary_backfill_days: int = DEFAULT_DIARY_BACKFILL_DAYS
     locked_at: dt.datetime | None = field(default=None, compare=False)
+    # The fingerprint at the moment of locking. A locked protocol whose content no longer gives
+    # it cannot be built, so even dataclasses.replace() cannot edit a locked protocol.
+    locked_fingerprint: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.design is not Design.OPEN_LABEL:
@@ -151,7 +155,9 @@ class Protocol:
         require_time_zone(self.time_zone)
         if set(self.dose_times) != set(Timing):
             raise InvalidValue("a protocol needs a dose time for night and for morning")
-        object.__setattr__(self, "dose_times", {t: self.dose_times[t] for t in Timing})
+        object.__setattr__(
+            self, "dose_times", MappingProxyType({t: self.dose_times[t] for t in Timing})
+        )
         backfill = self.diary_backfill_days
         if isinstance(backfill, bool) or not isinstance(backfill, int) or not 0 <= backfill <= 14:
             raise InvalidValue(f"the diary backfill window must be 0 to 14 days, not {backfill!r}")
@@ -160,8 +166,15 @@ class Protocol:
         object.__setattr__(
             self, "accepted_warnings", tuple(sorted(set(self.accepted_warnings), key=_code))
         )
+        if (self.locked_at is None) != (self.locked_fingerprint is None):
+            raise InvalidValue("a lock needs both its time and its fingerprint")
         if self.locked_at is not None and self.locked_at.utcoffset() is None:
             raise InvalidValue("the lock time must carry a time zone")
+        if self.locked_at is not None and self.locked_fingerprint != self.fingerprint:
+            raise ProtocolLocked(
+                f"the protocol was locked at {_utc_text(self.locked_at)} and cannot be changed; "
+                "create a new protocol instead"
+            )
 
     # Derived facts.
 
@@ -267,7 +280,7 @@ class Protocol:
             )
         if at.utcoffset() is None:
             raise InvalidValue("the lock time must carry a time zone")
-        return replace(self, locked_at=at.astimezone(dt.UTC))
+        return replace(self, locked_at=at.astimezone(dt.UTC), locked_fingerprint=self.fingerprint)
 
     def revise(self, *, profile: LdnProfile, **changes: Any) -> Protocol:
         """A draft with ``changes`` applied and checked again. A locked protocol refuses."""
@@ -278,8 +291,9 @@ class Protocol:
                 f"changed ({names}); create a new protocol instead"
             )
         unknown = set(changes) - {f.name for f in fields(self)}
-        if unknown or "locked_at" in changes:
-            names = ", ".join(sorted(unknown or {"locked_at"}))
+        lock_fields = {"locked_at", "locked_fingerprint"} & set(changes)
+        if unknown or lock_fields:
+            names = ", ".join(sorted(unknown | lock_fields))
             raise InvalidValue(f"cannot revise {names}: lock a protocol with lock()")
         revised = replace(self, **changes)
         check_protocol(revised, profile)

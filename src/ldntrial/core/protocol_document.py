@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -78,7 +79,7 @@ def protocol_from_document(
                 f"(stored {stored[:12]}…, content gives {protocol.fingerprint[:12]}…)"
             )
         # The rules were checked when it was locked; a locked protocol is read as it stands.
-        return protocol.lock(at=locked_at)
+        return replace(protocol, locked_at=locked_at.astimezone(dt.UTC), locked_fingerprint=stored)
     check_protocol(protocol, profile)
     return protocol
 
