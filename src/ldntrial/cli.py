@@ -14,7 +14,6 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,29 +22,21 @@ from rich.console import Console
 
 from ldntrial import data
 from ldntrial.core.compounding import (
-    Capsules,
-    Formulation,
     compounding_order,
-    default_capsules,
-    oral_liquid,
 )
 from ldntrial.core.doses import Dose
 from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue, LdnTrialError
+from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.core.protocol import (
-    CriterionKind,
     Protocol,
-    SuccessCriterion,
-    design_protocol,
     require_time_zone,
 )
 from ldntrial.core.protocol_document import protocol_from_document
 from ldntrial.core.titration import (
     DoseStep,
     StepReason,
-    TitrationPlan,
     parse_timing,
-    parse_warning_code,
 )
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.reports.prescription import prescription_text
@@ -185,39 +176,36 @@ def plan(
     start_date = (
         _date(start, "--start") if start else env.now.astimezone(zone).date() + dt.timedelta(days=1)
     )
-    baseline = profile.default_baseline_days if baseline_days is None else baseline_days
-    custom = (
-        None
-        if not custom_step
-        else tuple(_custom_step(text, default_timing=timing) for text in custom_step)
-    )
-    titration_plan = (
-        None
-        if custom
-        else TitrationPlan.of(
-            start=start_dose, step=step, interval_days=interval, target=target, timing=timing
-        )
-    )
-    criterion = _success(primary, success_relative, success_points, success_probability)
-    protocol, warnings = design_protocol(
-        condition=condition,
-        start_date=start_date,
+    custom = tuple(_custom_step(text, default_timing=timing) for text in custom_step or ())
+    protocol, warnings = design_from_choices(
+        PlanChoices(
+            condition=condition,
+            start_date=start_date,
+            time_zone=zone_name,
+            baseline_days=baseline_days,
+            start_dose=start_dose,
+            step=step,
+            interval_days=interval,
+            target=target,
+            timing=timing,
+            custom_steps=custom,
+            reassessment_date=_date(reassess, "--reassess") if reassess else None,
+            reassessment_override=reassess_override,
+            metrics=tuple(metric or ()),
+            primary_metric=primary,
+            success_relative=success_relative,
+            success_points=success_points,
+            success_probability=success_probability,
+            formulation=formulation,
+            strengths=tuple(strength or ()),
+            concentration=concentration,
+            overage_percent=overage,
+            dose_times=_dose_times(night_time, morning_time),
+            allow=tuple(allow or ()),
+        ),
         profile=profile,
         instruments=data.instruments(),
         conditions=data.conditions(),
-        plan=titration_plan,
-        custom_steps=custom,
-        baseline_days=baseline,
-        reassessment_date=_date(reassess, "--reassess") if reassess else None,
-        reassessment_override=reassess_override,
-        metrics=metric or ("pain", "sleep_quality", "function"),
-        primary_metric=primary,
-        success=criterion,
-        formulation=_formulation(formulation, strength, concentration),
-        overage_percent=overage,
-        time_zone=zone_name,
-        dose_times=_dose_times(night_time, morning_time),
-        accept=[parse_warning_code(code) for code in allow or ()],
     )
     order = compounding_order(
         protocol.titration, protocol.formulation, overage_percent=protocol.overage_percent
@@ -295,28 +283,6 @@ def protocol_show(
 # Parsing and files.
 
 
-def _success(
-    primary: str, relative: float | None, points: float | None, probability: float | None
-) -> SuccessCriterion | None:
-    """The success criterion from the options, or None for the profile's default."""
-    if relative is not None and points is not None:
-        raise InvalidValue("give either --success-relative or --success-points, not both")
-    if relative is None and points is None and probability is None:
-        return None
-    profile = data.ldn_profile()
-    if points is not None:
-        kind, threshold = CriterionKind.ABSOLUTE_IMPROVEMENT, points
-    else:
-        kind = CriterionKind.RELATIVE_IMPROVEMENT
-        threshold = profile.success_relative_fall if relative is None else relative
-    return SuccessCriterion(
-        primary,
-        kind,
-        threshold,
-        profile.success_probability if probability is None else probability,
-    )
-
-
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
@@ -358,23 +324,6 @@ def _custom_step(text: str, *, default_timing: str) -> DoseStep:
     return DoseStep(
         day, dose, parse_timing(parts[2] if len(parts) == 3 else default_timing), StepReason.CUSTOM
     )
-
-
-def _formulation(kind: str, strengths: list[str] | None, concentration: str) -> Formulation:
-    profile = data.ldn_profile()
-    if kind == "capsules":
-        if not strengths:
-            return default_capsules(profile)
-        return Capsules(tuple(Dose(s) for s in strengths), profile.capsule_beyond_use_days)
-    if kind in ("liquid", "oral_liquid"):
-        try:
-            value = Decimal(concentration)
-        except InvalidOperation:
-            raise InvalidValue(
-                f"--concentration {concentration!r} is not a number of mg/mL"
-            ) from None
-        return oral_liquid(value, profile)
-    raise InvalidValue(f"--formulation {kind!r} is not known: use capsules or liquid")
 
 
 def _json_text(document: Mapping[str, Any]) -> str:

@@ -55,16 +55,16 @@ PLAN = ["plan", "--condition", "fibromyalgia", "--start", "2027-01-04"]
         ([*PLAN, "--success-relative", "30"], "0.30 means 30%"),
         (
             [*PLAN, "--success-relative", "0.3", "--success-points", "2"],
-            "give either --success-relative or --success-points, not both",
+            "give either a relative or an absolute improvement, not both",
         ),
         ([*PLAN, "--success-probability", "0.3"], "probability threshold 0.3 is not accepted"),
         (
             [*PLAN, "--formulation", "patch"],
-            "--formulation 'patch' is not known: use capsules or liquid",
+            "formulation 'patch' is not known: use capsules or liquid",
         ),
         (
             [*PLAN, "--formulation", "liquid", "--concentration", "x"],
-            "--concentration 'x' is not a number of mg/mL",
+            "concentration 'x' is not a number of mg/mL",
         ),
         (
             [*PLAN, "--formulation", "liquid", "--concentration", "0"],

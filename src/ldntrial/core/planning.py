@@ -1,0 +1,135 @@
+"""Designing a protocol from a clinician's choices as typed (CLI options or a web form).
+
+Both front ends call :func:`design_from_choices`, so a value refused on the command line is
+refused in the form with the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ldntrial.core.compounding import Capsules, Formulation, default_capsules, oral_liquid
+from ldntrial.core.conditions import ConditionCatalogue
+from ldntrial.core.doses import Dose
+from ldntrial.core.drug import LdnProfile, Timing
+from ldntrial.core.errors import InvalidValue
+from ldntrial.core.instruments import InstrumentCatalogue
+from ldntrial.core.protocol import (
+    DEFAULT_METRICS,
+    CriterionKind,
+    Protocol,
+    SuccessCriterion,
+    design_protocol,
+)
+from ldntrial.core.titration import DoseStep, PlanWarning, TitrationPlan, parse_warning_code
+
+
+@dataclass(frozen=True)
+class PlanChoices:
+    condition: str
+    start_date: dt.date
+    time_zone: str
+    baseline_days: int | None = None
+    start_dose: str = "1.5"
+    step: str = "1.5"
+    interval_days: int = 14
+    target: str = "4.5"
+    timing: str = "night"
+    custom_steps: tuple[DoseStep, ...] = ()
+    reassessment_date: dt.date | None = None
+    reassessment_override: str | None = None
+    metrics: tuple[str, ...] = DEFAULT_METRICS
+    primary_metric: str = "pain"
+    success_relative: float | None = None
+    success_points: float | None = None
+    success_probability: float | None = None
+    formulation: str = "capsules"
+    strengths: tuple[str, ...] = ()
+    concentration: str = "1"
+    overage_percent: int | None = None
+    dose_times: Mapping[Timing, dt.time] = field(default_factory=dict)
+    allow: tuple[str, ...] = ()
+
+
+def design_from_choices(
+    choices: PlanChoices,
+    *,
+    profile: LdnProfile,
+    instruments: InstrumentCatalogue,
+    conditions: ConditionCatalogue,
+) -> tuple[Protocol, tuple[PlanWarning, ...]]:
+    plan = (
+        None
+        if choices.custom_steps
+        else TitrationPlan.of(
+            start=choices.start_dose,
+            step=choices.step,
+            interval_days=choices.interval_days,
+            target=choices.target,
+            timing=choices.timing,
+        )
+    )
+    return design_protocol(
+        condition=choices.condition,
+        start_date=choices.start_date,
+        profile=profile,
+        instruments=instruments,
+        conditions=conditions,
+        plan=plan,
+        custom_steps=choices.custom_steps or None,
+        baseline_days=choices.baseline_days,
+        reassessment_date=choices.reassessment_date,
+        reassessment_override=choices.reassessment_override or None,
+        metrics=choices.metrics or DEFAULT_METRICS,
+        primary_metric=choices.primary_metric,
+        success=success_criterion(choices, profile),
+        formulation=formulation(choices, profile),
+        overage_percent=choices.overage_percent,
+        time_zone=choices.time_zone,
+        dose_times=choices.dose_times,
+        accept=[parse_warning_code(code) for code in choices.allow],
+    )
+
+
+def success_criterion(choices: PlanChoices, profile: LdnProfile) -> SuccessCriterion | None:
+    """The criterion the choices fix, or None for the profile's default."""
+    relative, points, probability = (
+        choices.success_relative,
+        choices.success_points,
+        choices.success_probability,
+    )
+    if relative is not None and points is not None:
+        raise InvalidValue("give either a relative or an absolute improvement, not both")
+    if relative is None and points is None and probability is None:
+        return None
+    if points is not None:
+        kind, threshold = CriterionKind.ABSOLUTE_IMPROVEMENT, points
+    else:
+        kind = CriterionKind.RELATIVE_IMPROVEMENT
+        threshold = profile.success_relative_fall if relative is None else relative
+    return SuccessCriterion(
+        choices.primary_metric,
+        kind,
+        threshold,
+        profile.success_probability if probability is None else probability,
+    )
+
+
+def formulation(choices: PlanChoices, profile: LdnProfile) -> Formulation:
+    if choices.formulation == "capsules":
+        if not choices.strengths:
+            return default_capsules(profile)
+        strengths = tuple(Dose(s) for s in choices.strengths)
+        return Capsules(strengths, profile.capsule_beyond_use_days)
+    if choices.formulation in ("liquid", "oral_liquid"):
+        try:
+            concentration = Decimal(choices.concentration)
+        except InvalidOperation:
+            raise InvalidValue(
+                f"concentration {choices.concentration!r} is not a number of mg/mL"
+            ) from None
+        return oral_liquid(concentration, profile)
+    raise InvalidValue(f"formulation {choices.formulation!r} is not known: use capsules or liquid")

@@ -1,0 +1,148 @@
+"""Patients, medicines, trials, diary entries and prescriptions; every row carries its clinic."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ldntrial import data
+from ldntrial.core.protocol import Protocol
+from ldntrial.core.protocol_document import protocol_from_document
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not recorded"
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    label = models.CharField("pseudonymous label", max_length=40)
+    birth_year = models.PositiveSmallIntegerField()
+    sex = models.CharField(max_length=10, choices=Sex.choices)
+    conditions = models.JSONField(default=list)
+    time_zone = models.CharField(max_length=64)
+    contact = models.CharField(max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patient",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "label"], name="patient_label_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Medication(models.Model):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    text = models.CharField("medicine as reported", max_length=200)
+    added_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+
+class TrialStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+
+
+class Trial(models.Model):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="trials")
+    status = models.CharField(max_length=10, choices=TrialStatus.choices, default=TrialStatus.DRAFT)
+    protocol_document = models.JSONField()
+    fingerprint = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    def protocol(self) -> Protocol:
+        """The protocol, read back through the core (which verifies a locked fingerprint)."""
+        return protocol_from_document(
+            json.loads(json.dumps(self.protocol_document)),
+            profile=data.ldn_profile(),
+            conditions=data.conditions(),
+        )
+
+
+class DiaryEntry(models.Model):
+    """One version of one day's diary. A correction adds a version; earlier ones are kept."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="diary")
+    day = models.DateField()
+    version = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    scores = models.JSONField()
+    dose_taken = models.BooleanField(null=True)
+    dose_time = models.TimeField(null=True, blank=True)
+    side_effects = models.JSONField(default=list)
+    side_effect_other = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    correction_reason = models.CharField(max_length=200, blank=True)
+    client_key = models.UUIDField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["day", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "day", "version"], name="one_version_number"),
+            models.UniqueConstraint(fields=["trial", "client_key"], name="idempotent_submission"),
+            models.UniqueConstraint(
+                fields=["trial", "day"],
+                condition=models.Q(is_current=True),
+                name="one_current_entry_per_day",
+            ),
+        ]
+
+
+class PrescriptionStatus(models.TextChoices):
+    TO_PREPARE = "to_prepare", "To prepare"
+    DISPENSED = "dispensed", "Dispensed"
+
+
+class Prescription(models.Model):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    trial = models.OneToOneField(Trial, on_delete=models.PROTECT, related_name="prescription")
+    text = models.TextField()
+    quantities = models.JSONField()
+    status = models.CharField(
+        max_length=12, choices=PrescriptionStatus.choices, default=PrescriptionStatus.TO_PREPARE
+    )
+    lot_number = models.CharField(max_length=60, blank=True)
+    dispensed_on = models.DateField(null=True, blank=True)
+    dispensed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+def new_client_key() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def as_json(value: Any) -> Any:
+    return json.loads(json.dumps(value))
