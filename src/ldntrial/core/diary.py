@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ldntrial.core.errors import InvalidValue
+from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.protocol import Protocol
 from ldntrial.core.scores import Score
 
@@ -47,14 +47,6 @@ class DiaryRecord:
     side_effects: frozenset[SideEffect]
     side_effect_other: str
     note: str
-
-
-class FieldErrors(InvalidValue):
-    """Several fields are wrong; ``errors`` maps each field to its message."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
 def is_dosing_day(protocol: Protocol, day: dt.date) -> bool:

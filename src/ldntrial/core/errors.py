@@ -16,6 +16,14 @@ class InvalidValue(LdnTrialError, ValueError):
     """A value that cannot exist (a negative dose, a score of 11, a day 0)."""
 
 
+class FieldErrors(InvalidValue):
+    """Several fields of one form are wrong; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
+
+
 class PlanRefused(LdnTrialError):
     """A titration or protocol beyond what has been studied, or impossible."""
 

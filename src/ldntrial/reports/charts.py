@@ -1,0 +1,99 @@
+"""Charts as SVG text, built without a plotting library so pages and PDFs share them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from ldntrial.core.protocol import Phase, PhaseKind
+
+PHASE_FILL = {
+    PhaseKind.BASELINE: "#eef2f7",
+    PhaseKind.TITRATION: "#fdf3e1",
+    PhaseKind.MAINTENANCE: "#e8f5ec",
+}
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: Sequence[tuple[dt.date, int]]
+
+
+def daily_chart(
+    series: Series,
+    *,
+    first: dt.date,
+    last: dt.date,
+    phases: Sequence[Phase],
+    better: str,
+    width: int = 640,
+    height: int = 220,
+) -> str:
+    """One metric's daily 0–10 scores over the trial, on shaded phases. Missing days stay gaps."""
+    left, right, top, bottom = 34, 10, 14, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    days = max((last - first).days, 1)
+
+    def x(day: dt.date) -> float:
+        return left + plot_w * (day - first).days / days
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / 10)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(series.label)}: daily scores, 0 to 10, {better} is better">',
+        f"<title>{escape(series.label)} (0–10, {better} is better)</title>",
+    ]
+    for phase in phases:
+        start, end = max(phase.first, first), min(phase.last, last)
+        if start > end:
+            continue
+        x0, x1 = x(start), x(end + dt.timedelta(days=1)) if end < last else left + plot_w
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 1):.1f}" height="{plot_h}" '
+            f'fill="{PHASE_FILL[phase.kind]}"/>'
+            f'<text x="{x0 + 3:.1f}" y="{top + 11}" font-size="10" fill="#555">'
+            f"{phase.kind.value}</text>"
+        )
+    for value in (0, 5, 10):
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="#ccc" stroke-width="0.5"/>'
+            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" font-size="10" text-anchor="end" '
+            f'fill="#555">{value}</text>'
+        )
+    parts.append(
+        f'<text x="{left}" y="{height - 8}" font-size="10" fill="#555">{first.isoformat()}</text>'
+        f'<text x="{left + plot_w}" y="{height - 8}" font-size="10" text-anchor="end" '
+        f'fill="#555">{last.isoformat()}</text>'
+    )
+    points = sorted(p for p in series.points if first <= p[0] <= last)
+    run: list[str] = []
+    previous: dt.date | None = None
+    for day, value in points:
+        if previous is not None and (day - previous).days > 1 and len(run) > 1:
+            parts.append(_polyline(run))
+            run = []
+        elif previous is not None and (day - previous).days > 1:
+            run = []
+        run.append(f"{x(day):.1f},{y(value):.1f}")
+        previous = day
+    if len(run) > 1:
+        parts.append(_polyline(run))
+    for day, value in points:
+        parts.append(
+            f'<circle cx="{x(day):.1f}" cy="{y(value):.1f}" r="2.5" fill="#1f5fa8">'
+            f"<title>{day.isoformat()}: {value}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _polyline(points: list[str]) -> str:
+    return (
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="#1f5fa8" stroke-width="1.5"/>'
+    )

@@ -1,0 +1,63 @@
+"""Who may see what. Every view and API call goes through these helpers.
+
+Objects of another clinic, and other patients' objects, answer 404 (their existence is not
+revealed); a role that may not use a page answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from ldntrial.web.accounts.models import User
+from ldntrial.web.clinic.models import Patient, Trial, TrialStatus
+
+M = TypeVar("M", bound=models.Model)
+View = Callable[..., HttpResponse]
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Signed in (with a second factor for staff) and holding one of ``roles``."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not isinstance(user, User) or not user.has_role(*roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def in_clinic(model: type[M], user: User, **lookup: Any) -> M:
+    """The object if it belongs to the user's clinic; otherwise 404."""
+    return get_object_or_404(model, clinic=user.clinic, **lookup)
+
+
+def own_patient(user: User) -> Patient:
+    """The patient record of a signed-in patient."""
+    patient = Patient.objects.filter(user=user, clinic=user.clinic).first()
+    if patient is None:
+        raise Http404
+    return patient
+
+
+def own_active_trial(user: User) -> Trial | None:
+    patient = own_patient(user)
+    return (
+        Trial.objects.filter(patient=patient, clinic=user.clinic, status=TrialStatus.ACTIVE)
+        .order_by("-started_at")
+        .first()
+    )

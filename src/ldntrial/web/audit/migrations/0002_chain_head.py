@@ -1,0 +1,11 @@
+from django.db import migrations
+
+
+def create_head(apps: object, schema_editor: object) -> None:
+    ChainHead = apps.get_model("audit", "ChainHead")  # type: ignore[attr-defined]  # Django's app registry
+    ChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": "0" * 64})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+    operations = [migrations.RunPython(create_head, migrations.RunPython.noop)]

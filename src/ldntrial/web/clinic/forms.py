@@ -1,0 +1,185 @@
+"""Forms: they check types and shapes; the clinical rules are checked by the core."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from ldntrial import data
+from ldntrial.core.diary import SideEffect
+from ldntrial.core.protocol import Protocol
+from ldntrial.core.titration import WarningCode
+from ldntrial.web.clinic.models import Sex
+
+COMMON_ZONES = [
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Copenhagen",
+    "Africa/Cairo",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "Asia/Kolkata",
+    "UTC",
+]
+
+
+def condition_choices() -> list[tuple[str, str]]:
+    return [(c.key, c.name) for c in data.conditions().conditions.values()]
+
+
+def metric_choices() -> list[tuple[str, str]]:
+    return [(m.key, m.label) for m in data.instruments().metrics.values()]
+
+
+class PatientForm(forms.Form):
+    label = forms.RegexField(
+        regex=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$",
+        label="Pseudonymous label",
+        help_text="A code, not a name (e.g. FM-0042).",
+        error_messages={"invalid": "Use letters, digits, spaces, dots, dashes (up to 40)."},
+    )
+    birth_year = forms.IntegerField(min_value=1900, label="Year of birth")
+    sex = forms.ChoiceField(choices=Sex.choices)
+    conditions = forms.MultipleChoiceField(
+        choices=condition_choices, widget=forms.CheckboxSelectMultiple, label="Condition(s)"
+    )
+    time_zone = forms.ChoiceField(choices=[(z, z) for z in COMMON_ZONES], initial="Europe/London")
+    contact = forms.CharField(required=False, max_length=200, label="Contact (optional)")
+
+    def clean_birth_year(self) -> int:
+        year = self.cleaned_data["birth_year"]
+        if year > timezone.now().year:
+            raise forms.ValidationError("The year of birth cannot be in the future.")
+        return int(year)
+
+
+class MedicationForm(forms.Form):
+    text = forms.CharField(
+        max_length=200, label="Medicine as the patient takes it", help_text="e.g. sertraline 50 mg"
+    )
+
+
+class TrialForm(forms.Form):
+    start_date = forms.DateField(
+        label="First baseline day", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    baseline_days = forms.IntegerField(initial=14, min_value=1, max_value=365)
+    start_dose = forms.CharField(initial="1.5", label="Start dose (mg)")
+    step = forms.CharField(initial="1.5", label="Step (mg)")
+    interval_days = forms.IntegerField(initial=14, label="Days between steps")
+    target = forms.CharField(initial="4.5", label="Target dose (mg)")
+    timing = forms.ChoiceField(choices=[("night", "At night"), ("morning", "In the morning")])
+    reassessment_date = forms.DateField(
+        required=False,
+        label="Reassessment date (default: 12 weeks after the first dose)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reassessment_override = forms.CharField(
+        required=False, max_length=200, label="Reason, if reassessment falls outside weeks 8–12"
+    )
+    metrics = forms.MultipleChoiceField(
+        choices=metric_choices,
+        initial=["pain", "sleep_quality", "function"],
+        widget=forms.CheckboxSelectMultiple,
+        label="Daily metrics",
+    )
+    primary_metric = forms.ChoiceField(choices=metric_choices, initial="pain")
+    success_percent = forms.IntegerField(
+        initial=30, min_value=1, max_value=100, label="Success: improvement from baseline (%)"
+    )
+    success_probability = forms.DecimalField(
+        initial="0.8",
+        min_value=0,
+        max_value=1,
+        decimal_places=2,
+        label="…judged met when its probability is at least",
+    )
+    formulation = forms.ChoiceField(
+        choices=[("capsules", "Capsules"), ("liquid", "Oral liquid")], initial="capsules"
+    )
+    concentration = forms.CharField(initial="1", label="Liquid concentration (mg/mL)")
+    allow = forms.MultipleChoiceField(
+        required=False,
+        choices=[
+            (c.value, c.value) for c in WarningCode if c != WarningCode.REASSESSMENT_OUTSIDE_WINDOW
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        label="Accept these departures from usual practice",
+    )
+
+
+class DiaryForm(forms.Form):
+    """The daily diary, built from the protocol's metrics."""
+
+    client_key = forms.UUIDField(widget=forms.HiddenInput)
+    dose_taken = forms.TypedChoiceField(
+        required=False,
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        widget=forms.RadioSelect,
+        label="Did you take your dose?",
+    )
+    dose_time = forms.TimeField(
+        required=False, label="At what time?", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    side_effects = forms.MultipleChoiceField(
+        required=False,
+        choices=[(e.value, e.label) for e in SideEffect],
+        widget=forms.CheckboxSelectMultiple,
+        label="Side effects today",
+    )
+    side_effect_other = forms.CharField(required=False, max_length=200, label="Other side effect")
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), label="Note"
+    )
+    correction_reason = forms.CharField(
+        required=False, max_length=200, label="Why are you changing this day?"
+    )
+
+    def __init__(self, *args: Any, protocol: Protocol, dosing: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metric_fields = []
+        for metric in protocol.metrics:
+            name = f"score_{metric.key}"
+            self.fields[name] = forms.TypedChoiceField(
+                choices=[(str(n), str(n)) for n in range(11)],
+                coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "scale"}),
+                label=metric.question,
+                help_text=f"0 = {metric.low_anchor}, 10 = {metric.high_anchor}",
+            )
+            self.metric_fields.append(name)
+        if not dosing:
+            for name in ("dose_taken", "dose_time"):
+                del self.fields[name]
+        self.order_fields(["client_key", *self.metric_fields])
+
+    def scores(self) -> dict[str, int]:
+        return {name.removeprefix("score_"): self.cleaned_data[name] for name in self.metric_fields}
+
+
+def fresh_key() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class DispenseForm(forms.Form):
+    lot_number = forms.CharField(max_length=60, label="Lot number")
+    dispensed_on = forms.DateField(
+        label="Date dispensed", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dispensed_on"].initial = timezone.localdate().isoformat()

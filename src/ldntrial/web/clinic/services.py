@@ -1,0 +1,333 @@
+"""Every write to clinical data: one function per use case, one transaction, one audit event.
+
+The actor is the keyword argument ``by``. Clinical rules come from ``ldntrial.core``; these
+functions translate between the database and core types and record what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ldntrial import data
+from ldntrial.core.compounding import compounding_order
+from ldntrial.core.diary import check_day_open, validate_entry
+from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.protocol import Protocol, require_time_zone
+from ldntrial.reports.prescription import prescription_text
+from ldntrial.web.accounts.models import User
+from ldntrial.web.audit.chain import record, snapshot
+from ldntrial.web.audit.models import Action
+from ldntrial.web.clinic.models import (
+    DiaryEntry,
+    Medication,
+    Patient,
+    Prescription,
+    PrescriptionStatus,
+    Trial,
+    TrialStatus,
+)
+
+
+def create_patient(
+    *,
+    by: User,
+    label: str,
+    birth_year: int,
+    sex: str,
+    conditions: list[str],
+    time_zone: str,
+    contact: str = "",
+) -> Patient:
+    require_time_zone(time_zone)
+    catalogue = data.conditions()
+    for key in conditions:
+        catalogue.get(key)
+    if Patient.objects.filter(clinic=by.clinic, label=label).exists():
+        raise InvalidValue(f"a patient labelled {label!r} already exists in this clinic")
+    with transaction.atomic():
+        patient = Patient.objects.create(
+            clinic=by.clinic,
+            label=label,
+            birth_year=birth_year,
+            sex=sex,
+            conditions=conditions,
+            time_zone=time_zone,
+            contact=contact,
+        )
+        record(
+            by=by,
+            action=Action.CREATE,
+            instance=patient,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            after=snapshot(patient),
+        )
+    return patient
+
+
+def add_medication(*, by: User, patient: Patient, text: str) -> Medication:
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidValue("write the medicine as the patient takes it, e.g. 'sertraline 50 mg'")
+    with transaction.atomic():
+        medication = Medication.objects.create(clinic=patient.clinic, patient=patient, text=text)
+        record(
+            by=by,
+            action=Action.CREATE,
+            instance=medication,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            after=snapshot(medication),
+        )
+    return medication
+
+
+def remove_medication(*, by: User, medication: Medication, reason: str = "") -> None:
+    """Mark a medicine as no longer taken. The row stays, with the time it was removed."""
+    if medication.removed_at is not None:
+        raise InvalidValue("this medicine was already removed from the list")
+    with transaction.atomic():
+        before = snapshot(medication)
+        medication.removed_at = timezone.now()
+        medication.save(update_fields=["removed_at"])
+        record(
+            by=by,
+            action=Action.DELETE,
+            instance=medication,
+            clinic_id=medication.clinic_id,
+            patient_id=medication.patient_id,
+            before=before,
+            after=snapshot(medication),
+            reason=reason,
+        )
+
+
+def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
+    """A draft trial holding the protocol as designed (not yet locked)."""
+    with transaction.atomic():
+        trial = Trial.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            protocol_document=protocol.document(),
+            fingerprint=protocol.fingerprint,
+            created_by=by,
+        )
+        record(
+            by=by,
+            action=Action.CREATE,
+            instance=trial,
+            clinic_id=trial.clinic_id,
+            patient_id=patient.pk,
+            after=_trial_snapshot(trial),
+        )
+    return trial
+
+
+def start_trial(*, by: User, trial: Trial) -> Trial:
+    """Lock the protocol, start the trial and send the prescription to the pharmacy."""
+    with transaction.atomic():
+        trial = Trial.objects.select_for_update().get(pk=trial.pk)
+        if trial.status != TrialStatus.DRAFT:
+            raise InvalidValue("this trial has already been started")
+        if Trial.objects.filter(patient=trial.patient, status=TrialStatus.ACTIVE).exists():
+            raise InvalidValue("this patient already has an active trial")
+        before = _trial_snapshot(trial)
+        now = timezone.now()
+        locked = trial.protocol().lock(at=now)
+        trial.protocol_document = locked.document()
+        trial.fingerprint = locked.fingerprint
+        trial.status = TrialStatus.ACTIVE
+        trial.started_at = now
+        trial.started_by = by
+        trial.save()
+        record(
+            by=by,
+            action=Action.UPDATE,
+            instance=trial,
+            clinic_id=trial.clinic_id,
+            patient_id=trial.patient_id,
+            before=before,
+            after=_trial_snapshot(trial),
+            reason="trial started: protocol locked",
+        )
+        profile = data.ldn_profile()
+        order = compounding_order(
+            locked.titration, locked.formulation, overage_percent=locked.overage_percent
+        )
+        prescription = Prescription.objects.create(
+            clinic=trial.clinic,
+            trial=trial,
+            text=prescription_text(locked, order, profile=profile, patient=trial.patient.label),
+            quantities=_quantities(order),
+        )
+        record(
+            by=by,
+            action=Action.CREATE,
+            instance=prescription,
+            clinic_id=trial.clinic_id,
+            patient_id=trial.patient_id,
+            after=snapshot(prescription, exclude=("text",)),
+        )
+    return trial
+
+
+def _quantities(order: Any) -> list[dict[str, Any]]:
+    if order.total_millilitres() is not None:
+        need, dispense = order.total_millilitres()
+        return [
+            {"item": order.formulation.describe(), "needed": str(need), "dispense": str(dispense)}
+        ]
+    return [
+        {"item": f"{strength.text} mg capsules", "needed": need, "dispense": dispense}
+        for strength, need, dispense in order.total_capsules()
+    ]
+
+
+def _trial_snapshot(trial: Trial) -> dict[str, Any]:
+    return snapshot(trial, exclude=("protocol_document",))
+
+
+def submit_diary(
+    *,
+    by: User,
+    trial: Trial,
+    day: dt.date,
+    today: dt.date,
+    client_key: uuid.UUID,
+    scores: dict[str, Any],
+    dose_taken: bool | None,
+    dose_time: dt.time | None,
+    side_effects: list[str],
+    side_effect_other: str = "",
+    note: str = "",
+    correction_reason: str = "",
+) -> tuple[DiaryEntry, bool]:
+    """Record one day's diary. Returns the entry and whether it was new.
+
+    A retry with the same ``client_key`` returns the entry already stored. A second entry for a
+    day is a correction: it needs a reason, becomes the current version, and keeps the old one.
+    """
+    existing = DiaryEntry.objects.filter(trial=trial, client_key=client_key).first()
+    if existing is not None:
+        return existing, False
+    if trial.status != TrialStatus.ACTIVE:
+        raise InvalidValue("this trial has not started yet")
+    protocol = trial.protocol()
+    check_day_open(protocol, day, today=today)
+    entry_record = validate_entry(
+        protocol,
+        day=day,
+        today=today,
+        scores=scores,
+        dose_taken=dose_taken,
+        dose_time=dose_time,
+        side_effects=side_effects,
+        side_effect_other=side_effect_other,
+        note=note,
+    )
+    reason = correction_reason.strip()
+    try:
+        with transaction.atomic():
+            current = (
+                DiaryEntry.objects.select_for_update()
+                .filter(trial=trial, day=day, is_current=True)
+                .first()
+            )
+            if current is not None and not reason:
+                raise FieldErrors(
+                    {
+                        "correction_reason": "this day is already filled: say why you are correcting it"
+                    }
+                )
+            before = None
+            if current is not None:
+                before = snapshot(current)
+                current.is_current = False
+                current.save(update_fields=["is_current"])
+            entry = DiaryEntry.objects.create(
+                clinic=trial.clinic,
+                trial=trial,
+                day=day,
+                version=1 if current is None else current.version + 1,
+                scores={k: int(v) for k, v in entry_record.scores.items()},
+                dose_taken=entry_record.dose_taken,
+                dose_time=entry_record.dose_time,
+                side_effects=sorted(e.value for e in entry_record.side_effects),
+                side_effect_other=entry_record.side_effect_other,
+                note=entry_record.note,
+                correction_reason=reason if current is not None else "",
+                client_key=client_key,
+                submitted_by=by,
+            )
+            record(
+                by=by,
+                action=Action.CREATE if current is None else Action.UPDATE,
+                instance=entry,
+                clinic_id=trial.clinic_id,
+                patient_id=trial.patient_id,
+                before=before,
+                after=snapshot(entry),
+                reason=reason,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: return what it stored.
+        stored = DiaryEntry.objects.filter(trial=trial, client_key=client_key).first()
+        if stored is None:
+            raise
+        return stored, False
+    return entry, True
+
+
+def mark_dispensed(
+    *, by: User, prescription: Prescription, lot_number: str, dispensed_on: dt.date
+) -> Prescription:
+    lot = lot_number.strip()
+    if not lot:
+        raise FieldErrors({"lot_number": "enter the lot number printed on the preparation"})
+    if dispensed_on > timezone.localdate():
+        raise FieldErrors({"dispensed_on": "the dispensing date cannot be in the future"})
+    with transaction.atomic():
+        prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
+        if prescription.status == PrescriptionStatus.DISPENSED:
+            raise InvalidValue("this prescription was already marked dispensed")
+        before = snapshot(prescription, exclude=("text",))
+        prescription.status = PrescriptionStatus.DISPENSED
+        prescription.lot_number = lot
+        prescription.dispensed_on = dispensed_on
+        prescription.dispensed_by = by
+        prescription.save()
+        record(
+            by=by,
+            action=Action.UPDATE,
+            instance=prescription,
+            clinic_id=prescription.clinic_id,
+            patient_id=prescription.trial.patient_id,
+            before=before,
+            after=snapshot(prescription, exclude=("text",)),
+            reason="dispensed",
+        )
+    return prescription
+
+
+def log_read(*, by: User, patient: Patient, what: str) -> None:
+    """Staff reading a patient's record is itself recorded."""
+    with transaction.atomic():
+        record(
+            by=by,
+            action=Action.READ,
+            object_type="clinic.Patient",
+            object_id=patient.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            reason=what,
+        )
+
+
+def to_json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

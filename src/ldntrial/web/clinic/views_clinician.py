@@ -1,0 +1,231 @@
+"""The clinician's pages: dashboard, patients, medicines, trials, audit history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from ldntrial import data
+from ldntrial.core.errors import FieldErrors, InvalidValue, LdnTrialError, WarningsNotAccepted
+from ldntrial.core.planning import PlanChoices, design_from_choices
+from ldntrial.web.access import in_clinic, role_required
+from ldntrial.web.accounts import services as account_services
+from ldntrial.web.accounts.models import Role, User
+from ldntrial.web.audit.models import AuditEvent
+from ldntrial.web.clinic import queries, services
+from ldntrial.web.clinic.forms import MedicationForm, PatientForm, TrialForm
+from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
+
+clinician = role_required(Role.CLINICIAN)
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@clinician
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    rows = []
+    for patient in Patient.objects.filter(clinic=user.clinic).order_by("label"):
+        trial = patient.trials.filter(status=TrialStatus.ACTIVE).order_by("-started_at").first()
+        status = queries.status_of(trial, trial.protocol()) if trial else None
+        rows.append({"patient": patient, "trial": trial, "status": status})
+    return render(request, "clinic/dashboard.html", {"rows": rows})
+
+
+@clinician
+@require_http_methods(["GET", "POST"])
+def patient_new(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.create_patient(by=_user(request), **form.cleaned_data)
+        except InvalidValue as error:
+            form.add_error("label" if "label" in str(error) else None, str(error))
+        else:
+            return redirect("clinic:patient", patient.pk)
+    return render(request, "clinic/patient_new.html", {"form": form}, status=_status(form))
+
+
+def _status(form: object) -> int:
+    """400 for a submitted form with errors, so tests and clients can tell."""
+    return 400 if getattr(form, "is_bound", False) and getattr(form, "errors", None) else 200
+
+
+@clinician
+@require_safe
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    user = _user(request)
+    patient = in_clinic(Patient, user, pk=patient_id)
+    services.log_read(by=user, patient=patient, what="patient record viewed")
+    conditions = data.conditions()
+    return render(
+        request,
+        "clinic/patient_detail.html",
+        {
+            "patient": patient,
+            "conditions": [conditions.get(key) for key in patient.conditions],
+            "medications": patient.medications.filter(removed_at=None).order_by("added_at"),
+            "trials": patient.trials.order_by("-created_at"),
+            "medication_form": MedicationForm(),
+            "invite_link": request.session.pop(f"invite-{patient.pk}", None),
+        },
+    )
+
+
+@clinician
+@require_POST
+def medication_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    user = _user(request)
+    patient = in_clinic(Patient, user, pk=patient_id)
+    form = MedicationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_medication(by=user, patient=patient, text=form.cleaned_data["text"])
+        except InvalidValue as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Medicine added.")
+    else:
+        messages.error(request, "Write the medicine as the patient takes it.")
+    return redirect("clinic:patient", patient.pk)
+
+
+@clinician
+@require_POST
+def medication_remove(request: HttpRequest, medication_id: int) -> HttpResponse:
+    user = _user(request)
+    medication = in_clinic(Medication, user, pk=medication_id)
+    try:
+        services.remove_medication(
+            by=user, medication=medication, reason=request.POST.get("reason", "")
+        )
+    except InvalidValue as error:
+        messages.error(request, str(error))
+    return redirect("clinic:patient", medication.patient_id)
+
+
+@clinician
+@require_POST
+def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
+    user = _user(request)
+    patient = in_clinic(Patient, user, pk=patient_id)
+    username = f"{patient.label.lower().replace(' ', '-')}-{user.clinic_id}"
+    try:
+        _, token = account_services.invite(
+            by=user, role=Role.PATIENT, username=username, patient=patient
+        )
+    except (InvalidValue, FieldErrors) as error:
+        messages.error(request, str(error))
+    else:
+        link = request.build_absolute_uri(reverse("accept_invitation", args=[token]))
+        # Shown once on the next page; only the token's hash is stored.
+        request.session[f"invite-{patient.pk}"] = {"link": link, "username": username}
+    return redirect("clinic:patient", patient.pk)
+
+
+@clinician
+@require_http_methods(["GET", "POST"])
+def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    user = _user(request)
+    patient = in_clinic(Patient, user, pk=patient_id)
+    tomorrow = queries.today_for(patient) + dt.timedelta(days=1)
+    form = TrialForm(request.POST or None, initial={"start_date": tomorrow})
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        choices = PlanChoices(
+            condition=patient.conditions[0] if patient.conditions else "other",
+            start_date=c["start_date"],
+            time_zone=patient.time_zone,
+            baseline_days=c["baseline_days"],
+            start_dose=c["start_dose"],
+            step=c["step"],
+            interval_days=c["interval_days"],
+            target=c["target"],
+            timing=c["timing"],
+            reassessment_date=c["reassessment_date"],
+            reassessment_override=c["reassessment_override"] or None,
+            metrics=tuple(c["metrics"]),
+            primary_metric=c["primary_metric"],
+            success_relative=c["success_percent"] / 100,
+            success_probability=float(c["success_probability"]),
+            formulation=c["formulation"],
+            concentration=c["concentration"],
+            allow=tuple(c["allow"]),
+        )
+        try:
+            protocol, _ = design_from_choices(
+                choices,
+                profile=data.ldn_profile(),
+                instruments=data.instruments(),
+                conditions=data.conditions(),
+            )
+        except WarningsNotAccepted as error:
+            form.add_error("allow", str(error).replace("--allow ", ""))
+        except LdnTrialError as error:
+            form.add_error(None, str(error))
+        else:
+            trial = services.create_trial(by=user, patient=patient, protocol=protocol)
+            return redirect("clinic:trial", trial.pk)
+    return render(
+        request, "clinic/trial_new.html", {"form": form, "patient": patient}, status=_status(form)
+    )
+
+
+@clinician
+@require_safe
+def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
+    user = _user(request)
+    trial = in_clinic(Trial, user, pk=trial_id)
+    services.log_read(by=user, patient=trial.patient, what=f"trial {trial.pk} viewed")
+    protocol = trial.protocol()
+    active = trial.status == TrialStatus.ACTIVE
+    return render(
+        request,
+        "clinic/trial_detail.html",
+        {
+            "trial": trial,
+            "protocol": protocol,
+            "success_text": protocol.success.describe(protocol.primary),
+            "phases": protocol.phases(),
+            "condition": data.conditions().get(protocol.condition),
+            "periods": protocol.titration.periods(),
+            "status": queries.status_of(trial, protocol) if active else None,
+            "charts": queries.charts(trial, protocol) if active else [],
+            "entries": trial.diary.order_by("-day", "-version")[:60] if active else [],
+        },
+    )
+
+
+@clinician
+@require_POST
+def trial_start(request: HttpRequest, trial_id: int) -> HttpResponse:
+    user = _user(request)
+    trial = in_clinic(Trial, user, pk=trial_id)
+    try:
+        services.start_trial(by=user, trial=trial)
+    except LdnTrialError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Trial started: the protocol is locked.")
+    return redirect("clinic:trial", trial.pk)
+
+
+@clinician
+@require_safe
+def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    user = _user(request)
+    patient = in_clinic(Patient, user, pk=patient_id)
+    services.log_read(by=user, patient=patient, what="audit history viewed")
+    events = AuditEvent.objects.filter(clinic=user.clinic, patient_id=patient.pk).order_by(
+        "-sequence"
+    )[:500]
+    return render(request, "clinic/patient_audit.html", {"patient": patient, "events": events})

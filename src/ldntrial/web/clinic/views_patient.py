@@ -1,0 +1,163 @@
+"""The patient's pages: today's diary, filling or correcting a day, the chart, the calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ldntrial.core.diary import check_day_open, is_dosing_day, open_days
+from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.interop.ics import dosing_calendar
+from ldntrial.web.access import own_active_trial, own_patient, role_required
+from ldntrial.web.accounts.models import Role, User
+from ldntrial.web.clinic import queries, services
+from ldntrial.web.clinic.forms import DiaryForm, fresh_key
+from ldntrial.web.clinic.models import DiaryEntry
+
+patient_only = role_required(Role.PATIENT)
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@patient_only
+@require_safe
+def today(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    patient = own_patient(user)
+    trial = own_active_trial(user)
+    context: dict[str, object] = {"patient": patient, "trial": trial}
+    if trial is not None:
+        protocol = trial.protocol()
+        now = queries.today_for(patient)
+        filled = {e.day for e in queries.current_entries(trial)}
+        step = protocol.titration.step_on(now)
+        context |= {
+            "protocol": protocol,
+            "today": now,
+            "days": [{"day": d, "filled": d in filled} for d in open_days(protocol, today=now)],
+            "dose_today": step,
+            "starts_in": (protocol.start_date - now).days if now < protocol.start_date else 0,
+        }
+    return render(request, "patient/today.html", context)
+
+
+@patient_only
+@require_http_methods(["GET", "POST"])
+def diary_day(request: HttpRequest, day: str) -> HttpResponse:
+    user = _user(request)
+    patient = own_patient(user)
+    trial = own_active_trial(user)
+    if trial is None:
+        raise Http404
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    protocol = trial.protocol()
+    now = queries.today_for(patient)
+    current = DiaryEntry.objects.filter(trial=trial, day=date, is_current=True).first()
+    dosing = is_dosing_day(protocol, date)
+    closed = None
+    try:
+        check_day_open(protocol, date, today=now)
+    except InvalidValue as error:
+        closed = str(error)
+    initial: dict[str, object] = {"client_key": fresh_key()}
+    if current is not None:
+        initial |= {f"score_{k}": v for k, v in current.scores.items()}
+        initial |= {
+            "dose_taken": None
+            if current.dose_taken is None
+            else ("yes" if current.dose_taken else "no"),
+            "dose_time": current.dose_time,
+            "side_effects": current.side_effects,
+            "side_effect_other": current.side_effect_other,
+            "note": current.note,
+        }
+    form = DiaryForm(request.POST or None, initial=initial, protocol=protocol, dosing=dosing)
+    status = 200
+    if request.method == "POST" and closed is None:
+        if form.is_valid():
+            c = form.cleaned_data
+            try:
+                services.submit_diary(
+                    by=user,
+                    trial=trial,
+                    day=date,
+                    today=now,
+                    client_key=c["client_key"],
+                    scores=form.scores(),
+                    dose_taken=c.get("dose_taken"),
+                    dose_time=c.get("dose_time"),
+                    side_effects=c["side_effects"],
+                    side_effect_other=c["side_effect_other"],
+                    note=c["note"],
+                    correction_reason=c["correction_reason"],
+                )
+            except FieldErrors as errors:
+                for field, message in errors.errors.items():
+                    name = field if field in form.fields else f"score_{field}"
+                    form.add_error(name if name in form.fields else None, message)
+            except InvalidValue as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect("patient:today")
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "patient/diary_day.html",
+        {
+            "form": form,
+            "day": date,
+            "current": current,
+            "closed": closed,
+            "dosing": dosing,
+            "dose": protocol.titration.step_on(date),
+        },
+        status=status,
+    )
+
+
+@patient_only
+@require_safe
+def chart(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    trial = own_active_trial(user)
+    if trial is None:
+        raise Http404
+    protocol = trial.protocol()
+    return render(
+        request,
+        "patient/chart.html",
+        {"charts": queries.charts(trial, protocol), "protocol": protocol},
+    )
+
+
+@patient_only
+@require_safe
+def calendar(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    trial = own_active_trial(user)
+    if trial is None:
+        raise Http404
+    protocol = trial.protocol()
+    body = dosing_calendar(
+        protocol.titration,
+        formulation=protocol.formulation,
+        time_zone=protocol.time_zone,
+        dose_times=protocol.dose_times,
+        calendar_id=f"trial-{trial.pk}",
+        created=timezone.now(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="dosing-calendar.ics"'
+    return response

@@ -1,0 +1,78 @@
+"""The pharmacist's queue, and the researcher's clinic-level summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ldntrial import data
+from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.web.access import in_clinic, role_required
+from ldntrial.web.accounts.models import Role, User
+from ldntrial.web.clinic import services
+from ldntrial.web.clinic.forms import DispenseForm
+from ldntrial.web.clinic.models import Prescription, PrescriptionStatus, Trial, TrialStatus
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@role_required(Role.PHARMACIST)
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    prescriptions = Prescription.objects.filter(clinic=user.clinic).select_related("trial__patient")
+    return render(
+        request,
+        "pharmacy/queue.html",
+        {
+            "to_prepare": prescriptions.filter(status=PrescriptionStatus.TO_PREPARE).order_by(
+                "created_at"
+            ),
+            "dispensed": prescriptions.filter(status=PrescriptionStatus.DISPENSED).order_by(
+                "-dispensed_on"
+            )[:50],
+        },
+    )
+
+
+@role_required(Role.PHARMACIST)
+@require_http_methods(["GET", "POST"])
+def prescription(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    user = _user(request)
+    item = in_clinic(Prescription, user, pk=prescription_id)
+    form = DispenseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.mark_dispensed(by=user, prescription=item, **form.cleaned_data)
+            except FieldErrors as errors:
+                for field, message in errors.errors.items():
+                    form.add_error(field, message)
+            except InvalidValue as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect("pharmacy:queue")
+    return render(
+        request, "pharmacy/prescription.html", {"item": item, "form": form}, status=status
+    )
+
+
+@role_required(Role.RESEARCHER)
+@require_safe
+def research_summary(request: HttpRequest) -> HttpResponse:
+    """Counts only: no patient-level data reaches a researcher here."""
+    user = _user(request)
+    catalogue = data.conditions()
+    counts: Counter[str] = Counter()
+    for trial in Trial.objects.filter(clinic=user.clinic, status=TrialStatus.ACTIVE):
+        counts[trial.protocol_document["protocol"]["condition"]] += 1
+    rows = [(catalogue.get(key).name, n) for key, n in sorted(counts.items())]
+    return render(request, "researcher/summary.html", {"rows": rows})

@@ -1,0 +1,70 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from ldntrial.web.accounts import views as accounts
+from ldntrial.web.api.api import api
+from ldntrial.web.clinic import views_clinician as clinician
+from ldntrial.web.clinic import views_patient as patient
+from ldntrial.web.clinic import views_pharmacy as pharmacy
+
+clinic_urls = (
+    [
+        path("", clinician.dashboard, name="dashboard"),
+        path("patients/new/", clinician.patient_new, name="patient_new"),
+        path("patients/<int:patient_id>/", clinician.patient_detail, name="patient"),
+        path("patients/<int:patient_id>/audit/", clinician.patient_audit, name="patient_audit"),
+        path("patients/<int:patient_id>/invite/", clinician.patient_invite, name="patient_invite"),
+        path(
+            "patients/<int:patient_id>/medications/",
+            clinician.medication_add,
+            name="medication_add",
+        ),
+        path(
+            "medications/<int:medication_id>/remove/",
+            clinician.medication_remove,
+            name="medication_remove",
+        ),
+        path("patients/<int:patient_id>/trials/new/", clinician.trial_new, name="trial_new"),
+        path("trials/<int:trial_id>/", clinician.trial_detail, name="trial"),
+        path("trials/<int:trial_id>/start/", clinician.trial_start, name="trial_start"),
+    ],
+    "clinic",
+)
+
+patient_urls = (
+    [
+        path("", patient.today, name="today"),
+        path("diary/<str:day>/", patient.diary_day, name="diary_day"),
+        path("chart/", patient.chart, name="chart"),
+        path("calendar.ics", patient.calendar, name="calendar"),
+    ],
+    "patient",
+)
+
+pharmacy_urls = (
+    [
+        path("", pharmacy.queue, name="queue"),
+        path("prescriptions/<int:prescription_id>/", pharmacy.prescription, name="prescription"),
+    ],
+    "pharmacy",
+)
+
+research_urls = ([path("", pharmacy.research_summary, name="summary")], "research")
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path(
+        "account/login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
+    path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", accounts.two_factor, name="two_factor"),
+    path("join/<str:token>/", accounts.accept_invitation, name="accept_invitation"),
+    path("staff/", accounts.staff, name="staff"),
+    path("clinic/", include(clinic_urls)),
+    path("me/", include(patient_urls)),
+    path("pharmacy/", include(pharmacy_urls)),
+    path("research/", include(research_urls)),
+    path("api/", api.urls),
+]

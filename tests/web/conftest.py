@@ -1,0 +1,120 @@
+"""Personas for the web app (all synthetic).
+
+Clinic A: Dr Ode (clinician), Phil (pharmacist), Rae (researcher), Ada (clinic admin), and two
+patients with accounts, Ana (an active fibromyalgia trial) and Ben (an active CRPS trial).
+Clinic B: Dr Bo (clinician) and patient Cy, with a trial of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ldntrial import data
+from ldntrial.core.planning import PlanChoices, design_from_choices
+from ldntrial.web.accounts.models import Clinic, Role, User
+from ldntrial.web.clinic import services
+from ldntrial.web.clinic.models import Patient, Trial
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def make_user(clinic: Clinic, username: str, role: str) -> User:
+    return User.objects.create_user(
+        username=username, password=PASSWORD, clinic=clinic, role=role, email=""
+    )
+
+
+def signed_in(user: User) -> Client:
+    """A client signed in as ``user``, with the second factor done for staff."""
+    client = Client()
+    client.force_login(user)
+    if user.is_clinic_staff:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def start_trial_for(patient: Patient, by: User, *, days_ago: int = 20, condition: str) -> Trial:
+    protocol, _ = design_from_choices(
+        PlanChoices(
+            condition=condition,
+            start_date=timezone.now().date() - dt.timedelta(days=days_ago),
+            time_zone=patient.time_zone,
+        ),
+        profile=data.ldn_profile(),
+        instruments=data.instruments(),
+        conditions=data.conditions(),
+    )
+    trial = services.create_trial(by=by, patient=patient, protocol=protocol)
+    services.start_trial(by=by, trial=trial)
+    trial.refresh_from_db()
+    return trial
+
+
+class World:
+    """Everyone, with a signed-in client for each (made on first use)."""
+
+    def __init__(self) -> None:
+        self.clinic_a = Clinic.objects.create(name="Clinic A")
+        self.clinic_b = Clinic.objects.create(name="Clinic B")
+        self.dr_ode = make_user(self.clinic_a, "dr-ode", Role.CLINICIAN)
+        self.phil = make_user(self.clinic_a, "phil", Role.PHARMACIST)
+        self.rae = make_user(self.clinic_a, "rae", Role.RESEARCHER)
+        self.ada = make_user(self.clinic_a, "ada", Role.CLINIC_ADMIN)
+        self.dr_bo = make_user(self.clinic_b, "dr-bo", Role.CLINICIAN)
+        self.ana_user = make_user(self.clinic_a, "ana", Role.PATIENT)
+        self.ben_user = make_user(self.clinic_a, "ben", Role.PATIENT)
+        self.cy_user = make_user(self.clinic_b, "cy", Role.PATIENT)
+        self.ana = self._patient(self.dr_ode, "FM-0001", "fibromyalgia", self.ana_user)
+        self.ben = self._patient(self.dr_ode, "CR-0002", "crps", self.ben_user)
+        self.cy = self._patient(self.dr_bo, "FM-0100", "fibromyalgia", self.cy_user)
+        self.ana_trial = start_trial_for(self.ana, self.dr_ode, condition="fibromyalgia")
+        self.ben_trial = start_trial_for(self.ben, self.dr_ode, condition="crps")
+        self.cy_trial = start_trial_for(self.cy, self.dr_bo, condition="fibromyalgia")
+        self._clients: dict[str, Client] = {}
+
+    def _patient(self, by: User, label: str, condition: str, user: User) -> Patient:
+        patient = services.create_patient(
+            by=by,
+            label=label,
+            birth_year=1975,
+            sex="female",
+            conditions=[condition],
+            time_zone="Europe/London",
+        )
+        Patient.objects.filter(pk=patient.pk).update(user=user)
+        patient.refresh_from_db()
+        return patient
+
+    def client(self, name: str) -> Client:
+        if name == "anonymous":
+            return Client()
+        if name not in self._clients:
+            self._clients[name] = signed_in(getattr(self, name))
+        return self._clients[name]
+
+    def diary(self, trial: Trial, by: User, day: dt.date, **overrides: object) -> object:
+        dosing = day >= trial.protocol().first_dose_date
+        fields: dict[str, object] = {
+            "scores": {"pain": 6, "sleep_quality": 5, "function": 4},
+            "dose_taken": True if dosing else None,
+            "dose_time": dt.time(22, 0) if dosing else None,
+            "side_effects": [],
+            "client_key": uuid.uuid4(),
+        }
+        fields.update(overrides)
+        return services.submit_diary(by=by, trial=trial, day=day, today=day, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def world(db: object) -> World:
+    return World()

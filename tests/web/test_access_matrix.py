@@ -1,0 +1,145 @@
+"""The access matrix: every URL, as every kind of caller, with GET and POST.
+
+The target of each object URL belongs to Ana, a patient of clinic A. A caller outside its scope
+must get 401/403/404 (or a redirect to sign in), must not see Ana's data, and must change nothing.
+A meta-test fails when a URL pattern has no row here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ldntrial.web.audit.models import Action, AuditEvent
+from ldntrial.web.clinic import services
+
+CALLERS = ["ana_user", "ben_user", "dr_ode", "dr_bo", "phil", "rae", "ada", "anonymous"]
+# Callers whose scope never includes Ana's record: nothing of hers may reach them.
+OUTSIDERS = {"ben_user", "dr_bo", "rae", "ada", "anonymous"}
+G, P, GP = {"GET"}, {"POST"}, {"GET", "POST"}
+
+
+def diary_url(w):
+    return f"/me/diary/{w.today.isoformat()}/"
+
+
+ROWS = {
+    # name: (url for Ana's object, {caller: methods allowed})
+    "home": (lambda w: "/", {c: G for c in CALLERS if c != "anonymous"}),
+    "login": (lambda w: "/account/login/", {c: GP for c in CALLERS}),
+    "logout": (lambda w: "/account/logout/", {c: P for c in CALLERS}),
+    "two_factor": (lambda w: "/account/two-factor/", {c: GP for c in CALLERS if c != "anonymous"}),
+    "accept_invitation": (lambda w: "/join/not-a-real-token/", {}),
+    "staff": (lambda w: "/staff/", {"ada": GP}),
+    "clinic:dashboard": (lambda w: "/clinic/", {"dr_ode": G, "dr_bo": G}),
+    "clinic:patient_new": (lambda w: "/clinic/patients/new/", {"dr_ode": GP, "dr_bo": GP}),
+    "clinic:patient": (lambda w: f"/clinic/patients/{w.ana.pk}/", {"dr_ode": G}),
+    "clinic:patient_audit": (lambda w: f"/clinic/patients/{w.ana.pk}/audit/", {"dr_ode": G}),
+    "clinic:patient_invite": (lambda w: f"/clinic/patients/{w.ana.pk}/invite/", {"dr_ode": P}),
+    "clinic:medication_add": (lambda w: f"/clinic/patients/{w.ana.pk}/medications/", {"dr_ode": P}),
+    "clinic:medication_remove": (
+        lambda w: f"/clinic/medications/{w.ana_medication.pk}/remove/",
+        {"dr_ode": P},
+    ),
+    "clinic:trial_new": (lambda w: f"/clinic/patients/{w.ana.pk}/trials/new/", {"dr_ode": GP}),
+    "clinic:trial": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/", {"dr_ode": G}),
+    "clinic:trial_start": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/start/", {"dr_ode": P}),
+    "patient:today": (lambda w: "/me/", {"ana_user": G, "ben_user": G}),
+    "patient:diary_day": (diary_url, {"ana_user": GP, "ben_user": GP}),
+    "patient:chart": (lambda w: "/me/chart/", {"ana_user": G, "ben_user": G}),
+    "patient:calendar": (lambda w: "/me/calendar.ics", {"ana_user": G, "ben_user": G}),
+    "pharmacy:queue": (lambda w: "/pharmacy/", {"phil": G}),
+    "pharmacy:prescription": (
+        lambda w: f"/pharmacy/prescriptions/{w.ana_trial.prescription.pk}/",
+        {"phil": GP},
+    ),
+    "research:summary": (lambda w: "/research/", {"rae": G}),
+    "api:openapi-json": (lambda w: "/api/openapi.json", {c: GP for c in CALLERS}),
+    "api:openapi-view": (lambda w: "/api/docs", {c: GP for c in CALLERS}),
+    "api:read_trial": (lambda w: f"/api/trials/{w.ana_trial.pk}", {"dr_ode": G, "ana_user": G}),
+    "api:read_diary": (
+        lambda w: f"/api/trials/{w.ana_trial.pk}/diary",
+        {"dr_ode": G, "ana_user": GP},
+    ),
+    "api:submit_diary": (
+        lambda w: f"/api/trials/{w.ana_trial.pk}/diary",
+        {"dr_ode": G, "ana_user": GP},
+    ),
+    "api:api-root": (lambda w: "/api/", {}),
+}
+
+
+def url_names(patterns=None, namespace=""):
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            inner = (
+                f"{namespace}:{p.namespace}"
+                if namespace and p.namespace
+                else (p.namespace or namespace)
+            )
+            yield from url_names(p.url_patterns, inner or "")
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}:{p.name}" if namespace else p.name
+
+
+def test_every_url_pattern_has_a_row_in_the_matrix():
+    names = set(url_names())
+    assert names - set(ROWS) == set(), "add these URL patterns to the access matrix"
+    assert set(ROWS) - names == set(), "these rows name no URL pattern"
+
+
+def writes():
+    return AuditEvent.objects.exclude(action=Action.READ).count()
+
+
+def request(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    if url.startswith("/api/"):
+        return client.post(url, data=json.dumps({}), content_type="application/json")
+    return client.post(url, data={})
+
+
+@pytest.fixture
+def matrix_world(world):
+    world.ana_medication = services.add_medication(
+        by=world.dr_ode, patient=world.ana, text="sertraline 50 mg"
+    )
+    world.today = dt.datetime.now(dt.UTC).date()
+    return world
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_nothing_outside_the_callers_scope_is_returned_or_changed(matrix_world, name):
+    w = matrix_world
+    url_for, allowed = ROWS[name]
+    url = url_for(w)
+    markers = [w.ana.label, w.ana_trial.fingerprint]
+    for caller in CALLERS:
+        for method in ("GET", "POST"):
+            if method in allowed.get(caller, set()):
+                continue  # checked below, after every refusal
+            before = writes()
+            response = request(w.client(caller), method, url)
+            body = response.content.decode(errors="replace")
+            where = f"{method} {url} as {caller}"
+            if caller == "anonymous":
+                assert response.status_code in (302, 401, 403, 404, 405), where
+                if response.status_code == 302:
+                    assert response["Location"].startswith("/account/login/"), where
+            else:
+                assert response.status_code in (403, 404, 405), (where, response.status_code)
+            assert writes() == before, f"{where} changed clinical data"
+            if caller in OUTSIDERS:
+                assert not any(m in body for m in markers), f"{where} revealed Ana's data"
+    for caller, methods in allowed.items():
+        for method in sorted(methods):
+            response = request(w.client(caller), method, url)
+            where = f"{method} {url} as {caller}"
+            assert response.status_code in (200, 201, 302, 400, 422), (where, response.status_code)
+            if caller in OUTSIDERS:
+                body = response.content.decode(errors="replace")
+                assert not any(m in body for m in markers), f"{where} revealed Ana's data"

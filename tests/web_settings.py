@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings, with a throwaway data directory.
+
+The one change: a fast password hasher first, because the suite creates many accounts and an
+Argon2id hash costs about 0.14 s here. Production hashing is checked in
+tests/web/accounts/test_security_settings.py against ldntrial.web.settings itself.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("LDNTRIAL_DATA_DIR", tempfile.mkdtemp(prefix="ldntrial-test-"))
+
+from ldntrial.web.settings import *  # noqa: E402, F403
+from ldntrial.web.settings import PASSWORD_HASHERS  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
