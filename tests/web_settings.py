@@ -10,7 +10,7 @@ import tempfile
 
 os.environ.setdefault("LDNTRIAL_DATA_DIR", tempfile.mkdtemp(prefix="ldntrial-test-"))
 
-from ldntrial.web.settings import *  # noqa: E402, F403
-from ldntrial.web.settings import PASSWORD_HASHERS  # noqa: E402
+from ldntrial.web.settings import *  # noqa: F403
+from ldntrial.web.settings import PASSWORD_HASHERS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]

@@ -29,8 +29,8 @@ def diary_url(w):
 ROWS = {
     # name: (url for Ana's object, {caller: methods allowed})
     "home": (lambda w: "/", {c: G for c in CALLERS if c != "anonymous"}),
-    "login": (lambda w: "/account/login/", {c: GP for c in CALLERS}),
-    "logout": (lambda w: "/account/logout/", {c: P for c in CALLERS}),
+    "login": (lambda w: "/account/login/", dict.fromkeys(CALLERS, GP)),
+    "logout": (lambda w: "/account/logout/", dict.fromkeys(CALLERS, P)),
     "two_factor": (lambda w: "/account/two-factor/", {c: GP for c in CALLERS if c != "anonymous"}),
     "accept_invitation": (lambda w: "/join/not-a-real-token/", {}),
     "staff": (lambda w: "/staff/", {"ada": GP}),
@@ -57,8 +57,8 @@ ROWS = {
         {"phil": GP},
     ),
     "research:summary": (lambda w: "/research/", {"rae": G}),
-    "api:openapi-json": (lambda w: "/api/openapi.json", {c: GP for c in CALLERS}),
-    "api:openapi-view": (lambda w: "/api/docs", {c: GP for c in CALLERS}),
+    "api:openapi-json": (lambda w: "/api/openapi.json", dict.fromkeys(CALLERS, GP)),
+    "api:openapi-view": (lambda w: "/api/docs", dict.fromkeys(CALLERS, GP)),
     "api:read_trial": (lambda w: f"/api/trials/{w.ana_trial.pk}", {"dr_ode": G, "ana_user": G}),
     "api:read_diary": (
         lambda w: f"/api/trials/{w.ana_trial.pk}/diary",

@@ -1,4 +1,4 @@
-"""The audit trail: one event per clinical write, hash-chained, and verification that names a break."""
+"""The audit trail: one event per clinical write, hash-chained; verification names a break."""
 
 import datetime as dt
 

@@ -241,9 +241,7 @@ def submit_diary(
             )
             if current is not None and not reason:
                 raise FieldErrors(
-                    {
-                        "correction_reason": "this day is already filled: say why you are correcting it"
-                    }
+                    {"correction_reason": "this day is filled already: say why you are changing it"}
                 )
             before = None
             if current is not None:
