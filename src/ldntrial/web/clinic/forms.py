@@ -161,7 +161,10 @@ class DiaryForm(forms.Form):
                 help_text=f"0 = {metric.low_anchor}, 10 = {metric.high_anchor}",
             )
             self.metric_fields.append(name)
-        if not dosing:
+        if dosing:
+            self.fields["dose_taken"].required = True
+            self.fields["dose_taken"].error_messages["required"] = "Say whether you took your dose."
+        else:
             for name in ("dose_taken", "dose_time"):
                 del self.fields[name]
         self.order_fields(["client_key", *self.metric_fields])

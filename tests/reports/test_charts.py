@@ -1,0 +1,36 @@
+import datetime as dt
+from xml.etree import ElementTree
+
+from ldntrial.core.protocol import Phase, PhaseKind
+from ldntrial.reports.charts import Series, daily_chart
+
+FIRST = dt.date(2027, 1, 1)
+
+
+def chart(points):
+    phases = [
+        Phase(PhaseKind.BASELINE, FIRST, FIRST + dt.timedelta(days=6)),
+        Phase(PhaseKind.TITRATION, FIRST + dt.timedelta(days=7), FIRST + dt.timedelta(days=20)),
+    ]
+    return daily_chart(
+        Series("Pain <daily>", points),
+        first=FIRST,
+        last=FIRST + dt.timedelta(days=20),
+        phases=phases,
+        better="lower",
+    )
+
+
+def test_the_chart_is_valid_svg_with_a_point_per_day_and_a_gap_for_missing_days():
+    points = [(FIRST + dt.timedelta(days=d), 5) for d in (0, 1, 2, 5, 6)]
+    root = ElementTree.fromstring(chart(points))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    assert len(root.findall("s:circle", ns)) == 5
+    assert len(root.findall("s:polyline", ns)) == 2  # days 3-4 missing: the line breaks
+    assert root.get("role") == "img"
+    assert "Pain &lt;daily&gt;" in chart(points)
+
+
+def test_phases_are_shaded_and_labelled():
+    svg = chart([])
+    assert ">baseline<" in svg and ">titration<" in svg
