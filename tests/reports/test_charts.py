@@ -33,4 +33,5 @@ def test_the_chart_is_valid_svg_with_a_point_per_day_and_a_gap_for_missing_days(
 
 def test_phases_are_shaded_and_labelled():
     svg = chart([])
-    assert ">baseline<" in svg and ">titration<" in svg
+    assert ">baseline<" in svg
+    assert ">titration<" in svg
