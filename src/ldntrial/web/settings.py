@@ -138,6 +138,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = CONFIG.data_dir / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

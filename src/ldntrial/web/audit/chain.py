@@ -46,7 +46,8 @@ def record(
     """Append one event. Must run inside the transaction that makes the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change")
-    head = ChainHead.objects.select_for_update().get(pk=1)
+    # The head row is made by a migration; get_or_create also covers a flushed database.
+    head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
     kind = object_type or (instance._meta.label if instance is not None else "")
     ident = str(object_id if object_id is not None else getattr(instance, "pk", ""))
     event = AuditEvent(

@@ -72,7 +72,8 @@ class MedicationForm(forms.Form):
 
 class TrialForm(forms.Form):
     start_date = forms.DateField(
-        label="First baseline day", widget=forms.DateInput(attrs={"type": "date"})
+        label="First baseline day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     baseline_days = forms.IntegerField(initial=14, min_value=1, max_value=365)
     start_dose = forms.CharField(initial="1.5", label="Start dose (mg)")
@@ -83,7 +84,7 @@ class TrialForm(forms.Form):
     reassessment_date = forms.DateField(
         required=False,
         label="Reassessment date (default: 12 weeks after the first dose)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reassessment_override = forms.CharField(
         required=False, max_length=200, label="Reason, if reassessment falls outside weeks 8–12"
@@ -180,7 +181,7 @@ def fresh_key() -> uuid.UUID:
 class DispenseForm(forms.Form):
     lot_number = forms.CharField(max_length=60, label="Lot number")
     dispensed_on = forms.DateField(
-        label="Date dispensed", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date dispensed", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

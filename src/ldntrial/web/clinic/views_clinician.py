@@ -195,6 +195,7 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
             "trial": trial,
             "protocol": protocol,
             "success_text": protocol.success.describe(protocol.primary),
+            "design_label": protocol.design.value.replace("_", " "),
             "phases": protocol.phases(),
             "condition": data.conditions().get(protocol.condition),
             "periods": protocol.titration.periods(),

@@ -1,0 +1,136 @@
+"""The three flows of the web app, in a real browser (Chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
+
+from ldntrial.web.accounts import services as accounts
+from ldntrial.web.accounts.models import Role
+from ldntrial.web.clinic.models import DiaryEntry, Patient, PrescriptionStatus, Trial
+from ldntrial.web.clinic.queries import today_for
+from tests.web.conftest import PASSWORD, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def staff_sign_in(page: Page, base: str, user) -> None:
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    page.goto(f"{base}/account/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Second sign-in step")).to_be_visible()
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    page.get_by_label("6-digit code from your authenticator app").fill(code)
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_a_clinician_creates_a_patient_and_starts_a_trial(live_server, page: Page, shots):
+    world = World()
+    staff_sign_in(page, live_server.url, world.dr_ode)
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    shots(page, "dashboard")
+    page.get_by_role("link", name="Add a patient").click()
+    page.get_by_label("Pseudonymous label").fill("FM-0500")
+    page.get_by_label("Year of birth").fill("1979")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Fibromyalgia").check()
+    page.get_by_label("Time zone").select_option("Europe/London")
+    shots(page, "new-patient")
+    page.get_by_role("button", name="Add patient").click()
+    expect(page.get_by_role("heading", name="FM-0500")).to_be_visible()
+    page.get_by_role("link", name="Plan a trial").click()
+    shots(page, "plan-trial")
+    page.get_by_role("button", name="Save draft protocol").click()
+    expect(page.get_by_text("draft: changes with any edit")).to_be_visible()
+    shots(page, "review")
+    page.get_by_role("button", name="Start trial and lock protocol").click()
+    expect(page.get_by_text("Trial started: the protocol is locked.")).to_be_visible()
+    trial = Trial.objects.get(patient__label="FM-0500")
+    expect(page.locator("#fingerprint")).to_have_text(trial.fingerprint)
+    shots(page, "started")
+    assert trial.protocol().is_locked
+
+
+def test_a_patient_joins_fills_the_diary_twice_and_sees_the_chart(live_server, browser, shots):
+    world = World()
+    patient = Patient.objects.create(
+        clinic=world.clinic_a,
+        label="FM-0600",
+        birth_year=1985,
+        sex="female",
+        conditions=["fibromyalgia"],
+        time_zone="Europe/London",
+    )
+    from tests.web.conftest import start_trial_for
+
+    trial = start_trial_for(patient, world.dr_ode, condition="fibromyalgia")
+    _, token = accounts.invite(
+        by=world.dr_ode, role=Role.PATIENT, username="fm-0600", patient=patient
+    )
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/join/{token}/")
+    expect(page.locator("#username")).to_have_text("fm-0600")
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    shots(page, "join")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Hello")).to_be_visible()
+    shots(page, "today")
+
+    page.get_by_role("link", name="Today – fill in").click()
+    for name in ("Your average pain", "How well you slept", "How well you could do"):
+        page.get_by_role("group", name=name).get_by_text("6", exact=True).click()
+    page.get_by_role("group", name="Did you take your dose?").get_by_text("Yes").click()
+    page.get_by_text("Vivid dreams").click()
+    shots(page, "diary")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("link", name="Today ✓ filled (change)")).to_be_visible()
+
+    page.get_by_role("link", name="Today ✓ filled (change)").click()
+    page.get_by_role("group", name="Your average pain").get_by_text("3", exact=True).click()
+    page.get_by_label("Why are you changing this day?").fill("pressed the wrong number")
+    shots(page, "correction")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("link", name="Today ✓ filled (change)")).to_be_visible()
+
+    day = today_for(patient)
+    versions = list(DiaryEntry.objects.filter(trial=trial, day=day).order_by("version"))
+    assert [(v.version, v.is_current, v.scores["pain"]) for v in versions] == [
+        (1, False, 6),
+        (2, True, 3),
+    ]
+
+    page.get_by_role("link", name="See my chart").click()
+    expect(page.locator(".chart svg")).to_have_count(3)
+    shots(page, "chart")
+    context.close()
+
+
+def test_a_pharmacist_marks_a_prescription_dispensed(live_server, page: Page, shots):
+    world = World()
+    staff_sign_in(page, live_server.url, world.phil)
+    expect(page.get_by_role("heading", name="Prescriptions to prepare")).to_be_visible()
+    shots(page, "queue")
+    page.get_by_role("link", name="FM-0001").click()
+    expect(page.get_by_text("PRESCRIPTION - compounded low-dose naltrexone")).to_be_visible()
+    page.get_by_label("Lot number").fill("LOT-2026-11")
+    page.get_by_label("Date dispensed").fill("2026-11-20")
+    shots(page, "prescription")
+    page.get_by_role("button", name="Mark dispensed").click()
+    expect(page.get_by_text("FM-0001 · lot LOT-2026-11 · 2026-11-20")).to_be_visible()
+    shots(page, "dispensed")
+    prescription = world.ana_trial.prescription
+    prescription.refresh_from_db()
+    assert prescription.status == PrescriptionStatus.DISPENSED
