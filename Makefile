@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run example test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,14 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-## run: the worked example — a fibromyalgia protocol starting tomorrow, with its calendar and prescription under ./out/
+## run: apply migrations and start the web app (gunicorn) on http://127.0.0.1:8000/
 run: $(STAMP)
+	$(BIN)/ldntrial serve
+
+## example: the worked example — a fibromyalgia protocol starting tomorrow, with its calendar and prescription under ./out/
+example: $(STAMP)
 	$(BIN)/ldntrial plan --condition fibromyalgia --patient "EXAMPLE-001" \
 		--out-protocol out/protocol.json --ics out/dosing.ics --prescription-file out/prescription.txt
 
-## test: lint, type-check and every test
+## test: lint, type-check, then every test on SQLite and again on PostgreSQL
 test: lint typecheck
 	$(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -35,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis

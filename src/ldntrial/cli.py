@@ -393,9 +393,12 @@ def serve(
             "or fill a demo clinic: .venv/bin/ldntrial demo"
         )
     sys.stdout.flush()
-    os.execvp(
-        "gunicorn",
+    # Access log lines carry method, path and status only: never query strings or bodies.
+    os.execv(
+        sys.executable,
         [
+            sys.executable,
+            "-m",
             "gunicorn",
             "ldntrial.web.wsgi:application",
             "--bind",

@@ -32,6 +32,7 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
         "DJANGO_SETTINGS_MODULE": "ldntrial.web.settings",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     result = subprocess.run(
         [
             sys.executable,
