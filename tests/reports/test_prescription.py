@@ -58,3 +58,32 @@ def test_the_prescription_carries_sourced_storage_and_the_opioid_warning(profile
     assert "Take your dose: 0.3 mL (1.5 mg), at night" in text
     assert "contraindicated with opioid analgesics" in text
     assert "drugcentral.org/label" in text
+
+
+def test_each_container_gets_a_label_with_its_directions(profile):
+    from ldntrial.reports.prescription import container_labels
+
+    protocol = ana(profile)
+    order = compounding_order(protocol.titration, protocol.formulation, overage_percent=10)
+    labels = container_labels(order, patient="FM-0001")
+    assert [label.splitlines()[0] for label in labels] == [
+        "FM-0001 - naltrexone 1.5 mg capsules",
+        "FM-0001 - naltrexone 3 mg capsules",
+        "FM-0001 - naltrexone 4.5 mg capsules",
+    ]
+    assert labels[0].splitlines()[1:3] == [
+        "Quantity: 16 capsules (fill 1)",
+        "2026-12-12 to 2026-12-25: 1 capsule at night",
+    ]
+    assert "Lot: __________" in labels[2]
+
+
+def test_liquid_labels_follow_the_fills(profile):
+    from ldntrial.reports.prescription import container_labels
+
+    protocol = ana(profile, formulation=oral_liquid(Decimal(1), profile))
+    order = compounding_order(protocol.titration, protocol.formulation, overage_percent=0)
+    labels = container_labels(order, patient="FM-0001")
+    assert len(labels) == 2  # 85 days in fills of at most 60 days
+    assert "2026-12-12 to 2026-12-25: 1.5 mL (1.5 mg) at night" in labels[0]
+    assert labels[1].splitlines()[1].startswith("Quantity: ")

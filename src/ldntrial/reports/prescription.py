@@ -91,3 +91,66 @@ def _medicine(order: CompoundingOrder) -> str:
         return formulation.describe()
     used = ", ".join(strength.text for strength, _, _ in order.total_capsules())
     return f"capsules, strengths {used} mg"
+
+
+def container_labels(order: CompoundingOrder, *, patient: str) -> list[str]:
+    """One label per container: each fill's capsules of one strength, or each fill of liquid.
+
+    Lot number and use-by date are left blank: the pharmacy writes them when it compounds.
+    """
+    labels = []
+    periods = [s.period for s in order.steps]
+    formulation = order.formulation
+    for number, fill in enumerate(order.fills, start=1):
+        inside = [p for p in periods if p.first <= fill.last and p.last >= fill.first]
+        if isinstance(formulation, OralLiquid) and fill.millilitres is not None:
+            directions = [
+                f"{max(p.first, fill.first).isoformat()} to {min(p.last, fill.last).isoformat()}: "
+                f"{plain_number(formulation.millilitres(p.step.dose))} mL ({p.step.dose}) "
+                f"{p.step.timing.phrase}"
+                for p in inside
+            ]
+            labels.append(
+                _label(
+                    patient,
+                    f"naltrexone oral liquid "
+                    f"{plain_number(formulation.concentration_mg_per_ml)} mg/mL",
+                    f"{fill.millilitres[1]} mL",
+                    number,
+                    directions,
+                )
+            )
+            continue
+        for strength, _, dispense in fill.capsules:
+            directions = []
+            for supply in order.steps:
+                p = supply.period
+                count = dict(supply.daily_capsules).get(strength)
+                if count and p.first <= fill.last and p.last >= fill.first:
+                    directions.append(
+                        f"{max(p.first, fill.first).isoformat()} to "
+                        f"{min(p.last, fill.last).isoformat()}: {count} capsule"
+                        f"{'s' if count > 1 else ''} {p.step.timing.phrase}"
+                    )
+            labels.append(
+                _label(
+                    patient,
+                    f"naltrexone {strength} capsules",
+                    f"{dispense} capsules",
+                    number,
+                    directions,
+                )
+            )
+    return labels
+
+
+def _label(patient: str, item: str, quantity: str, fill: int, directions: list[str]) -> str:
+    return "\n".join(
+        [
+            f"{patient} - {item}",
+            f"Quantity: {quantity} (fill {fill})",
+            *directions,
+            "Lot: __________   Use by: __________",
+            "Keep out of reach of children. Protect from light.",
+        ]
+    )

@@ -21,6 +21,7 @@ def test_the_prescription_page_shows_the_compounding_order(world):
     )
     assert "PRESCRIPTION - compounded low-dose naltrexone" in body
     assert "4.5 mg capsules: dispense 63 (needed 57)" in body
+    assert "FM-0001 - naltrexone 4.5 mg capsules" in body
 
 
 def test_a_pharmacist_marks_a_prescription_dispensed(world):

@@ -129,6 +129,7 @@ class Prescription(models.Model):
     trial = models.OneToOneField(Trial, on_delete=models.PROTECT, related_name="prescription")
     text = models.TextField()
     quantities = models.JSONField()
+    labels = models.JSONField(default=list)
     status = models.CharField(
         max_length=12, choices=PrescriptionStatus.choices, default=PrescriptionStatus.TO_PREPARE
     )

@@ -19,7 +19,7 @@ from ldntrial.core.compounding import compounding_order
 from ldntrial.core.diary import check_day_open, validate_entry
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.protocol import Protocol, require_time_zone
-from ldntrial.reports.prescription import prescription_text
+from ldntrial.reports.prescription import container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import record, snapshot
 from ldntrial.web.audit.models import Action
@@ -165,6 +165,7 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
             trial=trial,
             text=prescription_text(locked, order, profile=profile, patient=trial.patient.label),
             quantities=_quantities(order),
+            labels=container_labels(order, patient=trial.patient.label),
         )
         record(
             by=by,
@@ -172,7 +173,7 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
             instance=prescription,
             clinic_id=trial.clinic_id,
             patient_id=trial.patient_id,
-            after=snapshot(prescription, exclude=("text",)),
+            after=snapshot(prescription, exclude=("text", "labels")),
         )
     return trial
 
@@ -294,7 +295,7 @@ def mark_dispensed(
         prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
         if prescription.status == PrescriptionStatus.DISPENSED:
             raise InvalidValue("this prescription was already marked dispensed")
-        before = snapshot(prescription, exclude=("text",))
+        before = snapshot(prescription, exclude=("text", "labels"))
         prescription.status = PrescriptionStatus.DISPENSED
         prescription.lot_number = lot
         prescription.dispensed_on = dispensed_on
@@ -307,7 +308,7 @@ def mark_dispensed(
             clinic_id=prescription.clinic_id,
             patient_id=prescription.trial.patient_id,
             before=before,
-            after=snapshot(prescription, exclude=("text",)),
+            after=snapshot(prescription, exclude=("text", "labels")),
             reason="dispensed",
         )
     return prescription
