@@ -6,22 +6,9 @@ import pytest
 
 from ldntrial.core.diary import SideEffect, check_day_open, open_days, validate_entry
 from ldntrial.core.errors import FieldErrors, InvalidValue
-from ldntrial.core.protocol import design_protocol
+from tests.core.conftest import START
 
-START = dt.date(2026, 11, 28)
 FIRST_DOSE = dt.date(2026, 12, 12)
-
-
-@pytest.fixture
-def protocol(profile, instruments, conditions):
-    protocol, _ = design_protocol(
-        condition="fibromyalgia",
-        start_date=START,
-        profile=profile,
-        instruments=instruments,
-        conditions=conditions,
-    )
-    return protocol
 
 
 def entry(protocol, day, today=None, **overrides):

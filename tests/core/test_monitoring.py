@@ -5,21 +5,7 @@ import datetime as dt
 import pytest
 
 from ldntrial.core.monitoring import Alert, DayReport, Stage, stage_on, trial_status
-from ldntrial.core.protocol import design_protocol
-
-START = dt.date(2026, 11, 28)
-
-
-@pytest.fixture
-def protocol(profile, instruments, conditions):
-    protocol, _ = design_protocol(
-        condition="fibromyalgia",
-        start_date=START,
-        profile=profile,
-        instruments=instruments,
-        conditions=conditions,
-    )
-    return protocol
+from tests.core.conftest import START
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,14 @@ def role_required(*roles: str) -> Callable[[View], View]:
     return decorate
 
 
+def current_user(request: HttpRequest) -> User:
+    """The signed-in account (views reach this only through ``role_required``)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
 def in_clinic(model: type[M], user: User, **lookup: Any) -> M:
     """The object if it belongs to the user's clinic; otherwise 404."""
     return get_object_or_404(model, clinic=user.clinic, **lookup)

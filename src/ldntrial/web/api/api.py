@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic import ValidationError as PydanticValidationError
 
 from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.web.access import current_user
 from ldntrial.web.accounts.models import Role, User
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.models import DiaryEntry, Trial, TrialStatus
@@ -84,11 +85,6 @@ class DiaryIn(Schema):
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _readable_trial(user: User, trial_id: int) -> Trial:
     """Clinicians read their clinic's trials; a patient reads only their own."""
     trial = Trial.objects.filter(pk=trial_id, clinic=user.clinic).select_related("patient").first()
@@ -119,7 +115,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> Any:
 
 @api.get("/trials/{trial_id}", response={200: TrialOut, **ERRORS}, summary="Read a trial")
 def read_trial(request: HttpRequest, trial_id: int) -> Any:
-    user = _user(request)
+    user = current_user(request)
     trial = _readable_trial(user, trial_id)
     if user.role == Role.CLINICIAN:
         services.log_read(by=user, patient=trial.patient, what=f"trial {trial.pk} read via API")
@@ -151,7 +147,7 @@ def read_trial(request: HttpRequest, trial_id: int) -> Any:
     "/trials/{trial_id}/diary", response={200: list[EntryOut], **ERRORS}, summary="Diary entries"
 )
 def read_diary(request: HttpRequest, trial_id: int) -> Any:
-    trial = _readable_trial(_user(request), trial_id)
+    trial = _readable_trial(current_user(request), trial_id)
     return [_entry(e) for e in DiaryEntry.objects.filter(trial=trial, is_current=True)]
 
 
@@ -169,7 +165,7 @@ def read_diary(request: HttpRequest, trial_id: int) -> Any:
 def submit_diary(request: HttpRequest, trial_id: int) -> Any:
     # The body is read after the access check, so a caller outside the trial's scope learns
     # nothing from validation errors.
-    user = _user(request)
+    user = current_user(request)
     trial = _readable_trial(user, trial_id)
     if user.role != Role.PATIENT:
         return Status(403, {"detail": "only the patient fills their diary"})

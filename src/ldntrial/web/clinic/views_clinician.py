@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ldntrial import data
 from ldntrial.core.errors import FieldErrors, InvalidValue, LdnTrialError, WarningsNotAccepted
 from ldntrial.core.planning import PlanChoices, design_from_choices
-from ldntrial.web.access import in_clinic, role_required
+from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
-from ldntrial.web.accounts.models import Role, User
+from ldntrial.web.accounts.models import Role
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import MedicationForm, PatientForm, TrialForm
@@ -24,15 +24,10 @@ from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
 clinician = role_required(Role.CLINICIAN)
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @clinician
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     rows = []
     for patient in Patient.objects.filter(clinic=user.clinic).order_by("label"):
         trial = patient.trials.filter(status=TrialStatus.ACTIVE).order_by("-started_at").first()
@@ -47,7 +42,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            patient = services.create_patient(by=_user(request), **form.cleaned_data)
+            patient = services.create_patient(by=current_user(request), **form.cleaned_data)
         except InvalidValue as error:
             form.add_error("label" if "label" in str(error) else None, str(error))
         else:
@@ -63,7 +58,7 @@ def _status(form: object) -> int:
 @clinician
 @require_safe
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
     services.log_read(by=user, patient=patient, what="patient record viewed")
     conditions = data.conditions()
@@ -84,7 +79,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician
 @require_POST
 def medication_add(request: HttpRequest, patient_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
     form = MedicationForm(request.POST)
     if form.is_valid():
@@ -102,7 +97,7 @@ def medication_add(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician
 @require_POST
 def medication_remove(request: HttpRequest, medication_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     medication = in_clinic(Medication, user, pk=medication_id)
     try:
         services.remove_medication(
@@ -116,7 +111,7 @@ def medication_remove(request: HttpRequest, medication_id: int) -> HttpResponse:
 @clinician
 @require_POST
 def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
     username = f"{patient.label.lower().replace(' ', '-')}-{user.clinic_id}"
     try:
@@ -135,7 +130,7 @@ def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician
 @require_http_methods(["GET", "POST"])
 def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
     tomorrow = queries.today_for(patient) + dt.timedelta(days=1)
     form = TrialForm(request.POST or None, initial={"start_date": tomorrow})
@@ -183,7 +178,7 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician
 @require_safe
 def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     trial = in_clinic(Trial, user, pk=trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"trial {trial.pk} viewed")
     protocol = trial.protocol()
@@ -209,7 +204,7 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
 @clinician
 @require_POST
 def trial_start(request: HttpRequest, trial_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     trial = in_clinic(Trial, user, pk=trial_id)
     try:
         services.start_trial(by=user, trial=trial)
@@ -223,7 +218,7 @@ def trial_start(request: HttpRequest, trial_id: int) -> HttpResponse:
 @clinician
 @require_safe
 def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
     services.log_read(by=user, patient=patient, what="audit history viewed")
     events = AuditEvent.objects.filter(clinic=user.clinic, patient_id=patient.pk).order_by(

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ldntrial.core.diary import check_day_open, is_dosing_day, open_days
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.interop.ics import dosing_calendar
-from ldntrial.web.access import own_active_trial, own_patient, role_required
-from ldntrial.web.accounts.models import Role, User
+from ldntrial.web.access import current_user, own_active_trial, own_patient, role_required
+from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import DiaryForm, fresh_key
 from ldntrial.web.clinic.models import DiaryEntry
@@ -21,15 +21,10 @@ from ldntrial.web.clinic.models import DiaryEntry
 patient_only = role_required(Role.PATIENT)
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @patient_only
 @require_safe
 def today(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     patient = own_patient(user)
     trial = own_active_trial(user)
     context: dict[str, object] = {"patient": patient, "trial": trial}
@@ -51,7 +46,7 @@ def today(request: HttpRequest) -> HttpResponse:
 @patient_only
 @require_http_methods(["GET", "POST"])
 def diary_day(request: HttpRequest, day: str) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     patient = own_patient(user)
     trial = own_active_trial(user)
     if trial is None:
@@ -130,7 +125,7 @@ def diary_day(request: HttpRequest, day: str) -> HttpResponse:
 @patient_only
 @require_safe
 def chart(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     trial = own_active_trial(user)
     if trial is None:
         raise Http404
@@ -145,7 +140,7 @@ def chart(request: HttpRequest) -> HttpResponse:
 @patient_only
 @require_safe
 def calendar(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     trial = own_active_trial(user)
     if trial is None:
         raise Http404

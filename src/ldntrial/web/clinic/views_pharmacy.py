@@ -10,22 +10,17 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ldntrial import data
 from ldntrial.core.errors import FieldErrors, InvalidValue
-from ldntrial.web.access import in_clinic, role_required
-from ldntrial.web.accounts.models import Role, User
+from ldntrial.web.access import current_user, in_clinic, role_required
+from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.forms import DispenseForm
 from ldntrial.web.clinic.models import Prescription, PrescriptionStatus, Trial, TrialStatus
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @role_required(Role.PHARMACIST)
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     prescriptions = Prescription.objects.filter(clinic=user.clinic).select_related("trial__patient")
     return render(
         request,
@@ -44,7 +39,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PHARMACIST)
 @require_http_methods(["GET", "POST"])
 def prescription(request: HttpRequest, prescription_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     item = in_clinic(Prescription, user, pk=prescription_id)
     form = DispenseForm(request.POST or None)
     status = 200
@@ -69,7 +64,7 @@ def prescription(request: HttpRequest, prescription_id: int) -> HttpResponse:
 @require_safe
 def research_summary(request: HttpRequest) -> HttpResponse:
     """Counts only: no patient-level data reaches a researcher here."""
-    user = _user(request)
+    user = current_user(request)
     catalogue = data.conditions()
     counts: Counter[str] = Counter()
     for trial in Trial.objects.filter(clinic=user.clinic, status=TrialStatus.ACTIVE):
