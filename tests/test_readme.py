@@ -43,12 +43,14 @@ def test_the_readme_has_examples():
 def test_every_readme_example_runs_and_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     for command, shown in examples():
-        argv = shlex.split(command)
+        argv = shlex.split(command, comments=True)
         assert argv[0] == "ldntrial"
         code = main(argv[1:], {"COLUMNS": "200"}, now=NOW)
         out, err = capsys.readouterr()
         expects_error = any(line.startswith("error:") for line in shown)
-        assert code == (2 if expects_error else 0), (command, err)
+        stated = re.search(r"#\s*exit (\d+)\s*$", command)
+        expected = int(stated.group(1)) if stated else (2 if expects_error else 0)
+        assert code == expected, (command, err)
         printed = squash(out + err)
         for line in shown:
             assert squash(line) in printed, (command, line)

@@ -134,3 +134,42 @@ def test_a_pharmacist_marks_a_prescription_dispensed(live_server, page: Page, sh
     prescription = world.ana_trial.prescription
     prescription.refresh_from_db()
     assert prescription.status == PrescriptionStatus.DISPENSED
+
+
+def test_the_start_button_is_refused_with_an_open_contraindication(live_server, page: Page, shots):
+    world = World()
+    patient = Patient.objects.create(
+        clinic=world.clinic_a,
+        label="FM-0700",
+        birth_year=1970,
+        sex="female",
+        conditions=["fibromyalgia"],
+        time_zone="Europe/London",
+    )
+    staff_sign_in(page, live_server.url, world.dr_ode)
+    page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/")
+    page.get_by_label("Medicine as the patient takes it").fill("Tylenol #3 1 tab prn")
+    page.get_by_role("button", name="Add medicine").click()
+    expect(page.locator("#screening-verdict")).to_have_text("contraindicated")
+    page.get_by_role("link", name="open the screening").click()
+    expect(page.locator("#findings")).to_contain_text("codeine and paracetamol")
+    shots(page, "screening")
+    page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/trials/new/")
+    page.get_by_role("button", name="Save draft protocol").click()
+    page.get_by_role("button", name="Start trial and lock protocol").click()
+    expect(
+        page.get_by_text("the trial cannot start while the safety screening has open findings")
+    ).to_be_visible()
+    shots(page, "start-refused")
+    assert Trial.objects.get(patient=patient).status == "draft"
+
+
+def test_an_opioid_added_during_a_trial_shows_on_the_dashboard(live_server, page: Page, shots):
+    world = World()
+    staff_sign_in(page, live_server.url, world.dr_ode)
+    page.goto(f"{live_server.url}/clinic/patients/{world.ana.pk}/")
+    page.get_by_label("Medicine as the patient takes it").fill("oxycodon 5mg prn")
+    page.get_by_role("button", name="Add medicine").click()
+    page.get_by_role("link", name="Patients").click()
+    expect(page.locator("#patients")).to_contain_text("opioid on the medicine list: oxycodone")
+    shots(page, "dashboard-alert")

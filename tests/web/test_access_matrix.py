@@ -45,6 +45,15 @@ ROWS = {
         {"dr_ode": P},
     ),
     "clinic:trial_new": (lambda w: f"/clinic/patients/{w.ana.pk}/trials/new/", {"dr_ode": GP}),
+    "clinic:screening": (lambda w: f"/clinic/patients/{w.ana.pk}/screening/", {"dr_ode": G}),
+    "clinic:patient_situations": (
+        lambda w: f"/clinic/patients/{w.ana.pk}/situations/",
+        {"dr_ode": P},
+    ),
+    "clinic:medication_resolve": (
+        lambda w: f"/clinic/medications/{w.ana_medication.pk}/resolve/",
+        {"dr_ode": P},
+    ),
     "clinic:trial": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/", {"dr_ode": G}),
     "clinic:trial_start": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/start/", {"dr_ode": P}),
     "patient:today": (lambda w: "/me/", {"ana_user": G, "ben_user": G}),

@@ -11,6 +11,8 @@ from ldntrial.core.conditions import ConditionCatalogue, parse_conditions
 from ldntrial.core.drug import LdnProfile, parse_profile
 from ldntrial.core.errors import DataFileError
 from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
+from ldntrial.core.medicines import MedicineCatalogue, parse_medicines
+from ldntrial.core.screening import Rules, parse_rules
 
 
 def read_yaml(name: str) -> object:
@@ -34,3 +36,13 @@ def instruments() -> InstrumentCatalogue:
 @cache
 def conditions() -> ConditionCatalogue:
     return parse_conditions(read_yaml("conditions.yaml"))
+
+
+@cache
+def medicines() -> MedicineCatalogue:
+    return parse_medicines(read_yaml("medicines.yaml"))
+
+
+@cache
+def screening_rules() -> Rules:
+    return parse_rules(read_yaml("screening_rules.yaml"))

@@ -25,6 +25,17 @@ clinic_urls = (
             name="medication_remove",
         ),
         path("patients/<int:patient_id>/trials/new/", clinician.trial_new, name="trial_new"),
+        path("patients/<int:patient_id>/screening/", clinician.screening, name="screening"),
+        path(
+            "patients/<int:patient_id>/situations/",
+            clinician.patient_situations,
+            name="patient_situations",
+        ),
+        path(
+            "medications/<int:medication_id>/resolve/",
+            clinician.medication_resolve,
+            name="medication_resolve",
+        ),
         path("trials/<int:trial_id>/", clinician.trial_detail, name="trial"),
         path("trials/<int:trial_id>/start/", clinician.trial_start, name="trial_start"),
     ],

@@ -187,3 +187,49 @@ class DispenseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dispensed_on"].initial = timezone.localdate().isoformat()
+
+
+SITUATION_LABELS = {
+    "opioid_use_disorder_treatment": "In treatment for opioid use disorder",
+    "pregnant": "Pregnant",
+    "breastfeeding": "Breastfeeding",
+    "acute_hepatitis": "Acute hepatitis",
+    "liver_failure": "Liver failure",
+    "naltrexone_hypersensitivity": "Known hypersensitivity to naltrexone",
+    "autoimmune_thyroiditis": "Autoimmune thyroiditis (e.g. Hashimoto's)",
+}
+
+
+class SituationsForm(forms.Form):
+    situations = forms.MultipleChoiceField(
+        required=False,
+        choices=list(SITUATION_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="Conditions and situations",
+    )
+    surgery_planned = forms.DateField(
+        required=False,
+        label="Planned operation or procedure (date)",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def medicine_choices() -> list[tuple[str, str]]:
+    catalogue = data.medicines()
+    entries = sorted(catalogue.medicines.values(), key=lambda m: m.generic.lower())
+    return [("", "— choose what it is —")] + [(m.key, m.generic) for m in entries]
+
+
+class ResolveForm(forms.Form):
+    medicine = forms.ChoiceField(required=False, choices=medicine_choices, label="It is")
+    not_an_opioid = forms.BooleanField(
+        required=False, label="or: I have checked, it is not an opioid"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("medicine")) == bool(cleaned.get("not_an_opioid")):
+            raise forms.ValidationError(
+                "Choose what the medicine is, or confirm it is not an opioid (one of the two)."
+            )
+        return cleaned

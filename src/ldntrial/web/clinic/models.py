@@ -30,6 +30,8 @@ class Patient(models.Model):
     conditions = models.JSONField(default=list)
     time_zone = models.CharField(max_length=64)
     contact = models.CharField(max_length=200, blank=True)
+    situations = models.JSONField(default=list)  # ldntrial.core.screening.Situation values
+    surgery_planned = models.DateField(null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -54,6 +56,13 @@ class Medication(models.Model):
     text = models.CharField("medicine as reported", max_length=200)
     added_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # A clinician's resolution of text the catalogue did not recognise.
+    resolved_medicine = models.CharField(max_length=80, blank=True)
+    confirmed_not_opioid = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
 
 class TrialStatus(models.TextChoices):

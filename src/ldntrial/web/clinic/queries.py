@@ -8,8 +8,17 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from ldntrial import data
 from ldntrial.core.monitoring import DayReport, TrialStatus, trial_status
 from ldntrial.core.protocol import Protocol
+from ldntrial.core.screening import (
+    MedicineLine,
+    Resolution,
+    ResolutionKind,
+    Screening,
+    Situation,
+    screen,
+)
 from ldntrial.reports.charts import Series, daily_chart
 from ldntrial.web.clinic.models import DiaryEntry, Patient, Trial
 
@@ -49,3 +58,25 @@ def charts(trial: Trial, protocol: Protocol) -> list[Chart]:
         )
         result.append(Chart(metric.label, svg))
     return result
+
+
+def screen_patient(patient: Patient) -> Screening:
+    """The patient's current medicine list and situations, screened by the core."""
+    lines = []
+    for medication in patient.medications.filter(removed_at=None).order_by("added_at", "pk"):
+        resolution = None
+        by = medication.resolved_by.username if medication.resolved_by else ""
+        if medication.confirmed_not_opioid:
+            resolution = Resolution(ResolutionKind.NOT_AN_OPIOID, by=by)
+        elif medication.resolved_medicine:
+            resolution = Resolution(
+                ResolutionKind.CATALOGUE_ENTRY, medicine_key=medication.resolved_medicine, by=by
+            )
+        lines.append(MedicineLine(medication.text, resolution))
+    return screen(
+        lines,
+        catalogue=data.medicines(),
+        rules=data.screening_rules(),
+        situations=[Situation(s) for s in patient.situations],
+        surgery_planned=patient.surgery_planned,
+    )

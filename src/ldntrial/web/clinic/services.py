@@ -130,7 +130,19 @@ def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
 
 
 def start_trial(*, by: User, trial: Trial) -> Trial:
-    """Lock the protocol, start the trial and send the prescription to the pharmacy."""
+    """Lock the protocol, start the trial and send the prescription to the pharmacy.
+
+    Refused while the safety screening has an open contraindicated or unrecognised finding.
+    """
+    from ldntrial.web.clinic.queries import screen_patient
+
+    blocking = screen_patient(trial.patient).blocking
+    if blocking:
+        listed = "; ".join(f"{f.subject} ({f.severity.value})" for f in blocking)
+        raise InvalidValue(
+            f"the trial cannot start while the safety screening has open findings: {listed}. "
+            "Resolve them on the screening page first"
+        )
     with transaction.atomic():
         trial = Trial.objects.select_for_update().get(pk=trial.pk)
         if trial.status != TrialStatus.DRAFT:
@@ -330,3 +342,56 @@ def log_read(*, by: User, patient: Patient, what: str) -> None:
 
 def to_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def resolve_medication(
+    *, by: User, medication: Medication, medicine_key: str | None, not_an_opioid: bool
+) -> Medication:
+    """Say what unrecognised text means: a catalogue entry, or confirmed not an opioid."""
+    if (medicine_key is None) == (not not_an_opioid):
+        raise InvalidValue("choose a catalogue entry or confirm it is not an opioid (one of them)")
+    if medicine_key is not None and medicine_key not in data.medicines().medicines:
+        raise InvalidValue(f"{medicine_key!r} is not in the medicine catalogue")
+    with transaction.atomic():
+        before = snapshot(medication)
+        medication.resolved_medicine = medicine_key or ""
+        medication.confirmed_not_opioid = not_an_opioid
+        medication.resolved_by = by
+        medication.resolved_at = timezone.now()
+        medication.save()
+        record(
+            by=by,
+            action=Action.UPDATE,
+            instance=medication,
+            clinic_id=medication.clinic_id,
+            patient_id=medication.patient_id,
+            before=before,
+            after=snapshot(medication),
+            reason="screening finding resolved",
+        )
+    return medication
+
+
+def update_situations(
+    *, by: User, patient: Patient, situations: list[str], surgery_planned: dt.date | None
+) -> Patient:
+    from ldntrial.core.screening import Situation
+
+    for value in situations:
+        Situation(value)  # refuses unknown situations
+    with transaction.atomic():
+        before = snapshot(patient)
+        patient.situations = sorted(set(situations))
+        patient.surgery_planned = surgery_planned
+        patient.save(update_fields=["situations", "surgery_planned"])
+        record(
+            by=by,
+            action=Action.UPDATE,
+            instance=patient,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            before=before,
+            after=snapshot(patient),
+            reason="screening situations updated",
+        )
+    return patient

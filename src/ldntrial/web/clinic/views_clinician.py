@@ -18,7 +18,14 @@ from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import queries, services
-from ldntrial.web.clinic.forms import MedicationForm, PatientForm, TrialForm
+from ldntrial.web.clinic.forms import (
+    SITUATION_LABELS,
+    MedicationForm,
+    PatientForm,
+    ResolveForm,
+    SituationsForm,
+    TrialForm,
+)
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
 
 clinician = role_required(Role.CLINICIAN)
@@ -32,7 +39,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for patient in Patient.objects.filter(clinic=user.clinic).order_by("label"):
         trial = patient.trials.filter(status=TrialStatus.ACTIVE).order_by("-started_at").first()
         status = queries.status_of(trial, trial.protocol()) if trial else None
-        rows.append({"patient": patient, "trial": trial, "status": status})
+        # An opioid added to the list of a patient on LDN is flagged at once.
+        opioids = (
+            [
+                f.subject
+                for f in queries.screen_patient(patient).findings
+                if f.severity.value == "contraindicated" and f.medicine_key
+            ]
+            if trial
+            else []
+        )
+        rows.append({"patient": patient, "trial": trial, "status": status, "opioids": opioids})
     return render(request, "clinic/dashboard.html", {"rows": rows})
 
 
@@ -71,6 +88,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "medications": patient.medications.filter(removed_at=None).order_by("added_at"),
             "trials": patient.trials.order_by("-created_at"),
             "medication_form": MedicationForm(),
+            "screening": queries.screen_patient(patient),
             "invite_link": request.session.pop(f"invite-{patient.pk}", None),
         },
     )
@@ -225,3 +243,98 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
         "-sequence"
     )[:500]
     return render(request, "clinic/patient_audit.html", {"patient": patient, "events": events})
+
+
+@clinician
+@require_safe
+def screening(request: HttpRequest, patient_id: int) -> HttpResponse:
+    user = current_user(request)
+    patient = in_clinic(Patient, user, pk=patient_id)
+    services.log_read(by=user, patient=patient, what="screening viewed")
+    return _screening_page(request, patient)
+
+
+def _screening_page(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    situations_form: SituationsForm | None = None,
+    resolve_forms: dict[int, ResolveForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    result = queries.screen_patient(patient)
+    medications = list(patient.medications.filter(removed_at=None).order_by("added_at", "pk"))
+    unresolved = {
+        medications[f.line].pk
+        for f in result.findings
+        if f.severity.value == "unrecognised" and f.line is not None
+    }
+    forms_by_id = resolve_forms or {}
+    return render(
+        request,
+        "clinic/screening.html",
+        {
+            "patient": patient,
+            "screening": result,
+            "rows": [
+                {"finding": f, "medication": medications[f.line] if f.line is not None else None}
+                for f in result.findings
+            ],
+            "to_resolve": [
+                {"medication": m, "form": forms_by_id.get(m.pk) or ResolveForm(prefix=f"m{m.pk}")}
+                for m in medications
+                if m.pk in unresolved
+            ],
+            "situations_form": situations_form
+            or SituationsForm(
+                initial={
+                    "situations": patient.situations,
+                    "surgery_planned": patient.surgery_planned,
+                }
+            ),
+            "situation_labels": SITUATION_LABELS,
+        },
+        status=status,
+    )
+
+
+@clinician
+@require_POST
+def medication_resolve(request: HttpRequest, medication_id: int) -> HttpResponse:
+    user = current_user(request)
+    medication = in_clinic(Medication, user, pk=medication_id)
+    form = ResolveForm(request.POST, prefix=f"m{medication.pk}")
+    if form.is_valid():
+        try:
+            services.resolve_medication(
+                by=user,
+                medication=medication,
+                medicine_key=form.cleaned_data["medicine"] or None,
+                not_an_opioid=form.cleaned_data["not_an_opioid"],
+            )
+        except InvalidValue as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Resolved: {medication.text}")
+            return redirect("clinic:screening", medication.patient_id)
+    return _screening_page(
+        request, medication.patient, resolve_forms={medication.pk: form}, status=400
+    )
+
+
+@clinician
+@require_POST
+def patient_situations(request: HttpRequest, patient_id: int) -> HttpResponse:
+    user = current_user(request)
+    patient = in_clinic(Patient, user, pk=patient_id)
+    form = SituationsForm(request.POST)
+    if form.is_valid():
+        services.update_situations(
+            by=user,
+            patient=patient,
+            situations=form.cleaned_data["situations"],
+            surgery_planned=form.cleaned_data["surgery_planned"],
+        )
+        messages.success(request, "Situations saved.")
+        return redirect("clinic:screening", patient.pk)
+    return _screening_page(request, patient, situations_form=form, status=400)
