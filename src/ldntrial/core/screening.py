@@ -250,29 +250,23 @@ def _medicine_findings(
                 confidence=match.confidence,
             )
         )
-    for leftover in result.leftovers:
-        findings.append(
-            Finding(
-                Severity.UNRECOGNISED,
-                leftover.text,
-                line.text,
-                UNRECOGNISED_REASON,
-                UNRECOGNISED_ACTION,
-                (),
-                line=position,
-                suggestion=leftover.suggestion,
-            )
-        )
+    findings.extend(
+        _unrecognised(leftover.text, line.text, position, leftover.suggestion)
+        for leftover in result.leftovers
+    )
     if not findings:
-        findings.append(
-            Finding(
-                Severity.UNRECOGNISED,
-                line.text,
-                line.text,
-                UNRECOGNISED_REASON,
-                UNRECOGNISED_ACTION,
-                (),
-                line=position,
-            )
-        )
+        findings.append(_unrecognised(line.text, line.text, position, None))
     return findings
+
+
+def _unrecognised(subject: str, typed: str, position: int, suggestion: str | None) -> Finding:
+    return Finding(
+        Severity.UNRECOGNISED,
+        subject,
+        typed,
+        UNRECOGNISED_REASON,
+        UNRECOGNISED_ACTION,
+        (),
+        line=position,
+        suggestion=suggestion,
+    )
