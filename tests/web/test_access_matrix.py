@@ -54,6 +54,19 @@ ROWS = {
         lambda w: f"/clinic/medications/{w.ana_medication.pk}/resolve/",
         {"dr_ode": P},
     ),
+    "clinic:handout": (
+        lambda w: f"/clinic/patients/{w.ana.pk}/handout/fibromyalgia/",
+        {"dr_ode": G},
+    ),
+    "clinic:handout_pdf": (
+        lambda w: f"/clinic/patients/{w.ana.pk}/handout/fibromyalgia.pdf",
+        {"dr_ode": G},
+    ),
+    "evidence:list": (lambda w: "/evidence/", {"dr_ode": G, "dr_bo": G, "rae": G}),
+    "evidence:condition": (
+        lambda w: "/evidence/fibromyalgia/",
+        {"dr_ode": G, "dr_bo": G, "rae": G},
+    ),
     "clinic:trial": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/", {"dr_ode": G}),
     "clinic:trial_start": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/start/", {"dr_ode": P}),
     "patient:today": (lambda w: "/me/", {"ana_user": G, "ben_user": G}),

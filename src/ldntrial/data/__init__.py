@@ -10,6 +10,8 @@ import yaml
 from ldntrial.core.conditions import ConditionCatalogue, parse_conditions
 from ldntrial.core.drug import LdnProfile, parse_profile
 from ldntrial.core.errors import DataFileError
+from ldntrial.core.evidence import StudyLibrary, parse_studies
+from ldntrial.core.evidence_summary import EvidenceContext, parse_context
 from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
 from ldntrial.core.medicines import MedicineCatalogue, parse_medicines
 from ldntrial.core.screening import Rules, parse_rules
@@ -46,3 +48,13 @@ def medicines() -> MedicineCatalogue:
 @cache
 def screening_rules() -> Rules:
     return parse_rules(read_yaml("screening_rules.yaml"))
+
+
+@cache
+def studies() -> StudyLibrary:
+    return parse_studies(read_yaml("studies.yaml"), conditions=set(conditions().conditions))
+
+
+@cache
+def evidence_context() -> EvidenceContext:
+    return parse_context(read_yaml("evidence_context.yaml"))

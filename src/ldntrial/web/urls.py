@@ -4,6 +4,7 @@ from django.urls import include, path
 from ldntrial.web.accounts import views as accounts
 from ldntrial.web.api.api import api
 from ldntrial.web.clinic import views_clinician as clinician
+from ldntrial.web.clinic import views_evidence as evidence
 from ldntrial.web.clinic import views_patient as patient
 from ldntrial.web.clinic import views_pharmacy as pharmacy
 
@@ -36,6 +37,16 @@ clinic_urls = (
             clinician.medication_resolve,
             name="medication_resolve",
         ),
+        path(
+            "patients/<int:patient_id>/handout/<slug:condition>/",
+            evidence.handout,
+            name="handout",
+        ),
+        path(
+            "patients/<int:patient_id>/handout/<slug:condition>.pdf",
+            evidence.handout_as_pdf,
+            name="handout_pdf",
+        ),
         path("trials/<int:trial_id>/", clinician.trial_detail, name="trial"),
         path("trials/<int:trial_id>/start/", clinician.trial_start, name="trial_start"),
     ],
@@ -62,6 +73,14 @@ pharmacy_urls = (
 
 research_urls = ([path("", pharmacy.research_summary, name="summary")], "research")
 
+evidence_urls = (
+    [
+        path("", evidence.evidence_list, name="list"),
+        path("<slug:condition>/", evidence.evidence_condition, name="condition"),
+    ],
+    "evidence",
+)
+
 urlpatterns = [
     path("", accounts.home, name="home"),
     path(
@@ -77,5 +96,6 @@ urlpatterns = [
     path("me/", include(patient_urls)),
     path("pharmacy/", include(pharmacy_urls)),
     path("research/", include(research_urls)),
+    path("evidence/", include(evidence_urls)),
     path("api/", api.urls),
 ]

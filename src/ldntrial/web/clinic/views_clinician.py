@@ -89,6 +89,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "trials": patient.trials.order_by("-created_at"),
             "medication_form": MedicationForm(),
             "screening": queries.screen_patient(patient),
+            "evidence": [_evidence(key) for key in patient.conditions],
             "invite_link": request.session.pop(f"invite-{patient.pk}", None),
         },
     )
@@ -189,8 +190,21 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
             trial = services.create_trial(by=user, patient=patient, protocol=protocol)
             return redirect("clinic:trial", trial.pk)
     return render(
-        request, "clinic/trial_new.html", {"form": form, "patient": patient}, status=_status(form)
+        request,
+        "clinic/trial_new.html",
+        {
+            "form": form,
+            "patient": patient,
+            "evidence": [_evidence(key) for key in patient.conditions],
+        },
+        status=_status(form),
     )
+
+
+def _evidence(condition: str) -> object:
+    from ldntrial.web.clinic.views_evidence import summary_for
+
+    return summary_for(condition)
 
 
 @clinician

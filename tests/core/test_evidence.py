@@ -1,0 +1,90 @@
+"""The shipped study records and what the grading makes of them."""
+
+import re
+
+import pytest
+
+from ldntrial import data
+from ldntrial.core.evidence import StudyDesign
+from ldntrial.core.evidence_summary import summarise, summary_json
+from ldntrial.core.grading import Certainty, Domain
+from ldntrial.core.sources import Verification
+from ldntrial.reports.evidence_text import evidence_text
+
+
+def summary(condition):
+    return summarise(
+        condition,
+        library=data.studies(),
+        conditions=data.conditions(),
+        context=data.evidence_context(),
+    )
+
+
+def test_every_record_validates_and_has_a_source():
+    library = data.studies()
+    assert len(library.studies) >= 40
+    for study in library.studies.values():
+        assert study.urls, study.key
+        assert all(tag in set(Verification) for tag in study.tags.values()), study.key
+
+
+def test_fibromyalgia_comes_out_low_for_imprecision_and_inconsistency():
+    g = summary("fibromyalgia").grade
+    assert g.certainty is Certainty.LOW
+    assert g.start is Certainty.HIGH
+    assert [d.domain for d in g.downgrades] == [Domain.IMPRECISION, Domain.INCONSISTENCY]
+    assert "benefit in Younger 2013" in g.downgrades[1].reason
+    assert "FINAL" in g.downgrades[1].reason
+
+
+def test_crps_comes_out_very_low_from_case_reports_only():
+    s = summary("crps")
+    assert s.grade.certainty is Certainty.VERY_LOW
+    assert s.trials == ()
+    assert s.grade.downgrades[0].domain is Domain.DESIGN
+    assert {st.design for st in s.registered} == {StudyDesign.PROTOCOL}
+
+
+def test_the_fibromyalgia_trials_are_listed_largest_first_with_final_on_top():
+    s = summary("fibromyalgia")
+    assert [t.short for t in s.trials][:2] == ["FINAL", "INNOVA"]
+    assert s.participants_randomised == sum(t.participants for t in s.trials)
+    assert s.direction == "mixed"
+
+
+def test_grading_is_reproducible_from_the_data_alone():
+    assert summary_json(summary("fibromyalgia")) == summary_json(summary("fibromyalgia"))
+
+
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+
+
+def numbers_in_records(condition):
+    """Every number that a record, the context or the grading of this condition can give."""
+    s = summary(condition)
+    text = " ".join(
+        str(value)
+        for study in data.studies().studies.values()
+        for value in (study.__dict__.values())
+    )
+    text += " " + repr(data.evidence_context()) + " " + repr(data.ldn_profile())
+    found = set(NUMBER.findall(text))
+    found |= {str(s.participants_randomised), str(len(s.trials)), str(len(s.other_studies))}
+    for d in s.grade.downgrades:
+        found |= set(NUMBER.findall(d.reason))
+    for study in s.trials:
+        if study.responders:
+            for arm in (study.responders.ldn, study.responders.comparator):
+                freq = arm.natural_frequency()
+                if freq:
+                    found |= {str(freq[0]), str(freq[1])}
+    return found
+
+
+@pytest.mark.parametrize("condition", ["fibromyalgia", "crps", "multiple_sclerosis"])
+def test_every_number_in_the_summary_traces_to_a_record(condition):
+    rendered = evidence_text(summary(condition))
+    shown = set(NUMBER.findall(rendered))
+    untraced = shown - numbers_in_records(condition)
+    assert untraced == set()
