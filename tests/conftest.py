@@ -16,11 +16,13 @@ from ldntrial import data
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.drug import LdnProfile
 from ldntrial.core.instruments import InstrumentCatalogue
+from ldntrial.core.protocol import design_protocol
 
 ANA_TZ = "Europe/London"
 BEA_TZ = "America/New_York"
 # A frozen clock: late evening in London on 27 November 2026.
 NOW = dt.datetime(2026, 11, 27, 21, 15, tzinfo=dt.UTC)
+START = dt.date(2026, 11, 28)  # Ana's first baseline day; the first dose is on 12 December
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +38,16 @@ def instruments() -> InstrumentCatalogue:
 @pytest.fixture(scope="session")
 def conditions() -> ConditionCatalogue:
     return data.conditions()
+
+
+@pytest.fixture
+def protocol(profile, instruments, conditions):
+    """Ana's default fibromyalgia protocol, starting on 28 November 2026."""
+    protocol, _ = design_protocol(
+        condition="fibromyalgia",
+        start_date=START,
+        profile=profile,
+        instruments=instruments,
+        conditions=conditions,
+    )
+    return protocol

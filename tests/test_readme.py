@@ -41,6 +41,9 @@ def test_the_readme_has_examples():
 
 
 def test_every_readme_example_runs_and_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     for command, shown in examples():
         argv = shlex.split(command, comments=True)

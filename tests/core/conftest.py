@@ -1,20 +1,5 @@
-import datetime as dt
+"""Fixtures shared by the core tests live in tests/conftest.py."""
 
-import pytest
+from tests.conftest import START
 
-from ldntrial.core.protocol import design_protocol
-
-START = dt.date(2026, 11, 28)  # first baseline day; the first dose is on 12 December
-
-
-@pytest.fixture
-def protocol(profile, instruments, conditions):
-    """Ana's default fibromyalgia protocol, starting on 28 November 2026."""
-    protocol, _ = design_protocol(
-        condition="fibromyalgia",
-        start_date=START,
-        profile=profile,
-        instruments=instruments,
-        conditions=conditions,
-    )
-    return protocol
+__all__ = ["START"]

@@ -105,6 +105,41 @@ class SuccessCriterion:
         )
 
 
+class TitrationHandling(enum.Enum):
+    MODEL = "model"  # titration days have their own term
+    EXCLUDE = "exclude"  # titration days are left out of the analysis
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """How the trial will be analysed, fixed with the protocol."""
+
+    titration: TitrationHandling = TitrationHandling.MODEL
+    trend: bool = False
+    run_in_days: int = 0  # days after the first dose left out of the analysis
+    min_baseline_days: int = 7
+    min_maintenance_days: int = 14
+
+    def __post_init__(self) -> None:
+        for name in ("run_in_days", "min_baseline_days", "min_maintenance_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 84:
+                raise InvalidValue(
+                    f"analysis {name.replace('_', ' ')} must be 0 to 84, not {value!r}"
+                )
+        if self.min_baseline_days < 3 or self.min_maintenance_days < 3:
+            raise InvalidValue("at least 3 observed days per phase are needed to analyse it")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "titration": self.titration.value,
+            "trend": self.trend,
+            "run_in_days": self.run_in_days,
+            "min_baseline_days": self.min_baseline_days,
+            "min_maintenance_days": self.min_maintenance_days,
+        }
+
+
 @dataclass(frozen=True)
 class Protocol:
     design: Design
@@ -123,6 +158,7 @@ class Protocol:
     accepted_warnings: tuple[WarningCode, ...] = ()
     reassessment_override: str | None = None
     diary_backfill_days: int = DEFAULT_DIARY_BACKFILL_DAYS
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     locked_at: dt.datetime | None = field(default=None, compare=False)
     # The fingerprint at the moment of locking. A locked protocol whose content no longer gives
     # it cannot be built, so even dataclasses.replace() cannot edit a locked protocol.
@@ -250,6 +286,7 @@ class Protocol:
             "dose_times": {t.value: self.dose_times[t].strftime("%H:%M") for t in Timing},
             "accepted_warnings": [w.value for w in self.accepted_warnings],
             "diary_backfill_days": self.diary_backfill_days,
+            "analysis": self.analysis.as_json(),
         }
 
     def canonical_json(self) -> bytes:

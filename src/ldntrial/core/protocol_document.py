@@ -16,10 +16,12 @@ from ldntrial.core.errors import IntegrityError, InvalidValue
 from ldntrial.core.instruments import Metric
 from ldntrial.core.protocol import (
     FORMAT,
+    AnalysisSettings,
     CriterionKind,
     Design,
     Protocol,
     SuccessCriterion,
+    TitrationHandling,
     check_protocol,
 )
 from ldntrial.core.titration import (
@@ -47,6 +49,7 @@ _CONTENT_KEYS = {
     "accepted_warnings",
     "diary_backfill_days",
 }
+_OPTIONAL_KEYS = {"analysis"}
 
 
 def protocol_from_document(
@@ -85,7 +88,7 @@ def protocol_from_document(
 
 
 def _protocol(c: Mapping[str, Any], conditions: ConditionCatalogue) -> Protocol:
-    unknown = set(c) - _CONTENT_KEYS
+    unknown = set(c) - _CONTENT_KEYS - _OPTIONAL_KEYS
     missing = _CONTENT_KEYS - set(c)
     if unknown:
         raise InvalidValue(f"unknown protocol field(s): {', '.join(sorted(unknown))}")
@@ -128,6 +131,32 @@ def _protocol(c: Mapping[str, Any], conditions: ConditionCatalogue) -> Protocol:
         accepted_warnings=tuple(parse_warning_code(w) for w in c["accepted_warnings"]),
         reassessment_override=None if override is None else _text(override, "override reason"),
         diary_backfill_days=_int(c["diary_backfill_days"], "diary backfill days"),
+        analysis=_analysis(c.get("analysis")),
+    )
+
+
+def _analysis(raw: object) -> AnalysisSettings:
+    if raw is None:
+        return AnalysisSettings()
+    entry = _mapping(raw, "analysis")
+    unknown = set(entry) - set(AnalysisSettings().as_json())
+    if unknown:
+        raise InvalidValue(f"unknown analysis setting(s): {', '.join(sorted(unknown))}")
+    try:
+        titration = TitrationHandling(entry.get("titration", "model"))
+    except ValueError:
+        raise InvalidValue("analysis titration must be 'model' or 'exclude'") from None
+    trend = entry.get("trend", False)
+    if not isinstance(trend, bool):
+        raise InvalidValue("analysis trend must be true or false")
+    return AnalysisSettings(
+        titration=titration,
+        trend=trend,
+        run_in_days=_int(entry.get("run_in_days", 0), "run-in days"),
+        min_baseline_days=_int(entry.get("min_baseline_days", 7), "minimum baseline days"),
+        min_maintenance_days=_int(
+            entry.get("min_maintenance_days", 14), "minimum maintenance days"
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from ldntrial.core.drug import LdnProfile
 from ldntrial.core.evidence import Direction, Study
 from ldntrial.core.evidence_summary import Summary
 from ldntrial.core.grading import Certainty
+from ldntrial.reports.pdf import html_to_pdf
 
 PLAIN_CERTAINTY = {
     None: "There are no studies of LDN in this condition yet.",
@@ -180,6 +181,4 @@ def handout_text(summary: Summary, profile: LdnProfile) -> str:
 
 
 def handout_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return bytes(HTML(string=html).write_pdf())
+    return html_to_pdf(html)

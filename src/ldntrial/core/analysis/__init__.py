@@ -1,0 +1,1 @@
+"""Statistics for "is it working?": the AR(1) grid-Bayes model and its application to a trial."""

@@ -1,0 +1,156 @@
+"""The decision at reassessment, from the locked protocol and the analysis.
+
+Rules, applied in this order (product rules, docs/decisions/0008; the clinician accepts or
+overrides with a reason):
+
+1. ``insufficient_data`` -> adjust (extend): the primary metric lacks the days the protocol asks.
+2. ``low_adherence`` -> adjust: fewer than 80% of reported doses were taken (at least 7 reported).
+3. ``success_criterion_met`` -> continue: the probability that the pre-set criterion is met
+   reaches the protocol's threshold.
+4. ``tolerability`` -> adjust (dose or timing): side effects still reported in the last 14 days.
+5. ``partial_response`` -> adjust (dose, timing or a longer trial): probably better than
+   baseline (P >= 0.8) but the criterion is not met.
+6. ``criterion_not_met`` -> stop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ldntrial.core.analysis.trial import Observation, Sufficiency, TrialAnalysis
+
+MIN_ADHERENCE = 0.8
+MIN_DOSES_FOR_ADHERENCE = 7
+SETTLED_AFTER_DAYS = 14
+PARTIAL_RESPONSE = 0.8
+
+
+class Outcome(enum.Enum):
+    CONTINUE = "continue"
+    ADJUST = "adjust"
+    STOP = "stop"
+
+
+class Rule(enum.Enum):
+    INSUFFICIENT_DATA = "insufficient_data"
+    LOW_ADHERENCE = "low_adherence"
+    SUCCESS_CRITERION_MET = "success_criterion_met"
+    TOLERABILITY = "tolerability"
+    PARTIAL_RESPONSE = "partial_response"
+    CRITERION_NOT_MET = "criterion_not_met"
+
+
+@dataclass(frozen=True)
+class SideEffectCourse:
+    name: str
+    days_reported: int
+    first: dt.date
+    last: dt.date
+    settled: bool
+
+
+@dataclass(frozen=True)
+class Adherence:
+    taken: int
+    reported: int
+
+    @property
+    def share(self) -> float | None:
+        return self.taken / self.reported if self.reported else None
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    rule: Rule
+    explanation: str
+    adherence: Adherence
+    side_effects: tuple[SideEffectCourse, ...]
+    probability_met: float | None
+
+
+def adherence_of(observations: Iterable[Observation]) -> Adherence:
+    reported = [o for o in observations if o.dose_taken is not None]
+    return Adherence(sum(1 for o in reported if o.dose_taken), len(reported))
+
+
+def side_effect_courses(observations: Iterable[Observation]) -> tuple[SideEffectCourse, ...]:
+    rows = sorted(observations, key=lambda o: o.day)
+    if not rows:
+        return ()
+    end = rows[-1].day
+    days: dict[str, list[dt.date]] = {}
+    for row in rows:
+        for name in row.side_effects:
+            days.setdefault(name, []).append(row.day)
+    return tuple(
+        SideEffectCourse(
+            name, len(seen), seen[0], seen[-1], (end - seen[-1]).days > SETTLED_AFTER_DAYS
+        )
+        for name, seen in sorted(days.items())
+    )
+
+
+def decide(analysis: TrialAnalysis, observations: Iterable[Observation]) -> Decision:
+    rows = list(observations)
+    adherence = adherence_of(rows)
+    effects = side_effect_courses(rows)
+    primary = analysis.primary
+    threshold = analysis.protocol.success.probability
+    p_met = primary.p_better_than_mcid
+
+    def made(outcome: Outcome, rule: Rule, text: str) -> Decision:
+        return Decision(outcome, rule, text, adherence, effects, p_met)
+
+    if primary.sufficiency is Sufficiency.INSUFFICIENT or p_met is None:
+        return made(
+            Outcome.ADJUST,
+            Rule.INSUFFICIENT_DATA,
+            f"Not enough diary data to judge ({primary.sufficiency_reason}): extend the trial "
+            "and keep the diary going.",
+        )
+    share = adherence.share
+    if (
+        share is not None
+        and adherence.reported >= MIN_DOSES_FOR_ADHERENCE
+        and share < MIN_ADHERENCE
+    ):
+        return made(
+            Outcome.ADJUST,
+            Rule.LOW_ADHERENCE,
+            f"Doses were taken on {adherence.taken} of {adherence.reported} reported days "
+            f"({share:.0%}, below {MIN_ADHERENCE:.0%}): the result cannot show whether LDN "
+            "works; agree a plan for taking it and extend.",
+        )
+    if p_met >= threshold:
+        return made(
+            Outcome.CONTINUE,
+            Rule.SUCCESS_CRITERION_MET,
+            f"The success criterion fixed in advance is met with probability {p_met:.0%} "
+            f"(threshold {threshold:.0%}).",
+        )
+    ongoing = [e.name for e in effects if not e.settled]
+    if ongoing:
+        return made(
+            Outcome.ADJUST,
+            Rule.TOLERABILITY,
+            f"The criterion is not met (probability {p_met:.0%}) and side effects are still "
+            f"reported ({', '.join(ongoing)}): consider a lower dose or morning dosing.",
+        )
+    if primary.p_better is not None and primary.p_better >= PARTIAL_RESPONSE:
+        return made(
+            Outcome.ADJUST,
+            Rule.PARTIAL_RESPONSE,
+            f"Probably better than baseline (probability {primary.p_better:.0%}) but the "
+            f"criterion is not met (probability {p_met:.0%}): consider adjusting the dose or "
+            "a longer trial, or stop.",
+        )
+    return made(
+        Outcome.STOP,
+        Rule.CRITERION_NOT_MET,
+        f"The success criterion fixed in advance is not met (probability {p_met:.0%}, "
+        f"threshold {threshold:.0%}).",
+    )

@@ -1,0 +1,95 @@
+"""Analysing a trial: the design follows the protocol, sufficiency is judged, labels are honest."""
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from ldntrial.core.analysis.trial import (
+    OPEN_LABEL_LABEL,
+    Observation,
+    Sufficiency,
+    analyse_trial,
+    analyse_trials,
+)
+from ldntrial.core.protocol import AnalysisSettings, TitrationHandling
+
+
+def diary(protocol, *, drop=2.0, rho=0.5, seed=3, skip=()):
+    rng = np.random.default_rng(seed)
+    maintenance = protocol.phases()[-1].first
+    rows, u = [], 0.0
+    day = protocol.start_date
+    while day <= protocol.reassessment_date:
+        u = rho * u + rng.normal(0, 0.8)
+        if day not in skip:
+            shift = (
+                drop if day >= maintenance else (drop / 2 if day >= protocol.first_dose_date else 0)
+            )
+            rows.append(
+                Observation(
+                    day,
+                    {
+                        "pain": float(np.clip(round(6 - shift + u), 0, 10)),
+                        "sleep_quality": float(np.clip(round(5 + shift / 2 + u), 0, 10)),
+                        "function": 5.0,
+                    },
+                    dose_taken=True if day >= protocol.first_dose_date else None,
+                )
+            )
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def test_a_clear_fall_in_pain_is_found_with_its_interval(protocol):
+    result = analyse_trial(protocol, diary(protocol)).primary
+    assert result.effect_mean == pytest.approx(-2.0, abs=0.6)
+    low, high = result.interval
+    assert low < result.effect_mean < high < 0
+    assert result.p_better > 0.99
+    assert result.p_worse_1 < 0.01
+    assert sum(b.probability for b in result.bands) == pytest.approx(1.0)
+
+
+def test_for_a_metric_where_higher_is_better_a_rise_counts_as_better(protocol):
+    sleep = analyse_trial(protocol, diary(protocol)).metrics[1]
+    assert sleep.metric.key == "sleep_quality"
+    assert sleep.effect_mean > 0
+    assert sleep.p_better > 0.9
+
+
+def test_the_result_is_labelled_as_change_from_baseline(protocol):
+    assert analyse_trial(protocol, diary(protocol)).label == OPEN_LABEL_LABEL
+    assert "placebo response" in OPEN_LABEL_LABEL
+
+
+def test_too_few_baseline_days_is_insufficient_and_names_the_gap(protocol):
+    skip = {protocol.start_date + dt.timedelta(days=i) for i in range(10)}
+    result = analyse_trial(protocol, diary(protocol, skip=skip)).primary
+    assert result.sufficiency is Sufficiency.INSUFFICIENT
+    assert result.sufficiency_reason == "baseline has 4 observed day(s), 7 needed"
+
+
+def test_titration_can_be_excluded_and_run_in_days_are_left_out(protocol):
+    settings = AnalysisSettings(titration=TitrationHandling.EXCLUDE)
+    excluded = dataclasses.replace(protocol, analysis=settings)
+    result = analyse_trial(excluded, diary(protocol)).primary
+    assert result.titration_days == 0
+    with_run_in = dataclasses.replace(protocol, analysis=AnalysisSettings(run_in_days=7))
+    modelled = analyse_trial(with_run_in, diary(protocol)).primary
+    assert modelled.titration_days == 28 - 7
+
+
+def test_missing_days_are_simply_missing(protocol):
+    rows = diary(protocol)
+    every_third = [r for i, r in enumerate(rows) if i % 3]
+    result = analyse_trial(protocol, every_third).primary
+    assert result.days_used == len(every_third)
+    assert result.effect_mean is not None
+
+
+def test_many_patients_are_analysed_in_one_call(protocol):
+    results = analyse_trials([(protocol, diary(protocol, seed=s)) for s in range(5)])
+    assert len(results) == 5
+    assert all(r.primary.p_better > 0.9 for r in results)
