@@ -67,6 +67,12 @@ ROWS = {
         lambda w: "/evidence/fibromyalgia/",
         {"dr_ode": G, "dr_bo": G, "rae": G},
     ),
+    "clinic:reassessment": (
+        lambda w: f"/clinic/trials/{w.ana_trial.pk}/reassessment/",
+        {"dr_ode": GP},
+    ),
+    "clinic:report_pdf": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/report.pdf", {"dr_ode": G}),
+    "patient:summary": (lambda w: "/me/summary/", {"ana_user": G, "ben_user": G}),
     "clinic:trial": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/", {"dr_ode": G}),
     "clinic:trial_start": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/start/", {"dr_ode": P}),
     "patient:today": (lambda w: "/me/", {"ana_user": G, "ben_user": G}),

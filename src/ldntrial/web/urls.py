@@ -7,6 +7,7 @@ from ldntrial.web.clinic import views_clinician as clinician
 from ldntrial.web.clinic import views_evidence as evidence
 from ldntrial.web.clinic import views_patient as patient
 from ldntrial.web.clinic import views_pharmacy as pharmacy
+from ldntrial.web.clinic import views_reassessment as reassess
 
 clinic_urls = (
     [
@@ -49,6 +50,12 @@ clinic_urls = (
         ),
         path("trials/<int:trial_id>/", clinician.trial_detail, name="trial"),
         path("trials/<int:trial_id>/start/", clinician.trial_start, name="trial_start"),
+        path(
+            "trials/<int:trial_id>/reassessment/",
+            reassess.reassessment_page,
+            name="reassessment",
+        ),
+        path("trials/<int:trial_id>/report.pdf", reassess.report_pdf, name="report_pdf"),
     ],
     "clinic",
 )
@@ -59,6 +66,7 @@ patient_urls = (
         path("diary/<str:day>/", patient.diary_day, name="diary_day"),
         path("chart/", patient.chart, name="chart"),
         path("calendar.ics", patient.calendar, name="calendar"),
+        path("summary/", reassess.patient_summary, name="summary"),
     ],
     "patient",
 )

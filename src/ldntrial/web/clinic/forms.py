@@ -233,3 +233,20 @@ class ResolveForm(forms.Form):
                 "Choose what the medicine is, or confirm it is not an opioid (one of the two)."
             )
         return cleaned
+
+
+class SignForm(forms.Form):
+    final_outcome = forms.ChoiceField(
+        choices=[("continue", "Continue LDN"), ("adjust", "Adjust"), ("stop", "Stop LDN")],
+        label="Your decision",
+    )
+    override_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason, if it differs from the suggested decision",
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Your password, to sign",
+    )

@@ -156,3 +156,27 @@ def new_client_key() -> uuid.UUID:
 
 def as_json(value: Any) -> Any:
     return json.loads(json.dumps(value))
+
+
+class Reassessment(models.Model):
+    """A clinician's signed decision at reassessment.
+
+    ``content`` is what was signed (the analysis summary, the diary's hash, the suggested and the
+    final decision); ``content_hash`` is its SHA-256 and ``signature`` an HMAC of that hash, the
+    signer and the time. If the diary or the analysis change later, the recomputed content no
+    longer matches and the signature shows as invalid.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="reassessments")
+    suggested_outcome = models.CharField(max_length=10)
+    suggested_rule = models.CharField(max_length=40)
+    final_outcome = models.CharField(max_length=10)
+    override_reason = models.CharField(max_length=500, blank=True)
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField()

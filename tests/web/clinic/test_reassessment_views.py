@@ -1,0 +1,140 @@
+"""Reassessment in the web app: the report, signing with the password, validity, the patient's
+summary."""
+
+import datetime as dt
+import uuid
+
+import numpy as np
+import pytest
+
+from ldntrial.web.audit.models import AuditEvent
+from ldntrial.web.clinic import services
+from ldntrial.web.clinic.models import Reassessment
+from tests.web.conftest import PASSWORD, start_trial_for
+
+
+@pytest.fixture
+def due(world):
+    """Ana's trial, started 100 days ago, with a full synthetic diary: due for reassessment."""
+    patient = world.ana
+    world.ana_trial.status = "draft"
+    world.ana_trial.save()
+    trial = start_trial_for(patient, world.dr_ode, days_ago=100, condition="fibromyalgia")
+    protocol = trial.protocol()
+    rng = np.random.default_rng(5)
+    maintenance = protocol.phases()[-1].first
+    day, u = protocol.start_date, 0.0
+    while day <= protocol.reassessment_date:
+        u = 0.5 * u + rng.normal(0, 0.8)
+        dosing = day >= protocol.first_dose_date
+        drop = 3.5 if day >= maintenance else (1.5 if dosing else 0.0)
+        services.submit_diary(
+            by=world.ana_user,
+            trial=trial,
+            day=day,
+            today=day,
+            client_key=uuid.uuid4(),
+            scores={
+                "pain": int(np.clip(round(6.5 - drop + u), 0, 10)),
+                "sleep_quality": 5,
+                "function": 5,
+            },
+            dose_taken=True if dosing else None,
+            dose_time=None,
+            side_effects=[],
+        )
+        day += dt.timedelta(days=1)
+    return trial
+
+
+def test_the_dashboard_links_a_due_trial_to_its_reassessment(world, due):
+    body = world.client("dr_ode").get("/clinic/").content.decode()
+    assert "due for reassessment" in body
+    assert f"/clinic/trials/{due.pk}/reassessment/" in body
+
+
+def test_the_report_shows_the_label_the_fingerprint_and_the_suggested_decision(world, due):
+    body = world.client("dr_ode").get(f"/clinic/trials/{due.pk}/reassessment/").content.decode()
+    assert "includes placebo response" in body
+    assert due.fingerprint in body
+    assert "Suggested by the protocol's rules: <strong>continue LDN</strong>" in body
+    assert "Not yet signed by the clinician." in body
+
+
+def test_signing_needs_the_password_again(world, due):
+    client = world.client("dr_ode")
+    response = client.post(
+        f"/clinic/trials/{due.pk}/reassessment/",
+        {"final_outcome": "continue", "password": "wrong password here"},
+    )
+    assert response.status_code == 400
+    assert "That is not your password" in response.content.decode()
+    assert not Reassessment.objects.exists()
+
+
+def test_an_override_needs_a_reason(world, due):
+    response = world.client("dr_ode").post(
+        f"/clinic/trials/{due.pk}/reassessment/", {"final_outcome": "stop", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "give the reason" in response.content.decode()
+
+
+def test_a_signed_decision_is_valid_audited_and_shown_to_the_patient(world, due):
+    patient_client = world.client("ana_user")
+    assert "will appear here" in patient_client.get("/me/summary/").content.decode()
+    response = world.client("dr_ode").post(
+        f"/clinic/trials/{due.pk}/reassessment/",
+        {"final_outcome": "continue", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    item = Reassessment.objects.get()
+    assert (item.suggested_outcome, item.final_outcome) == ("continue", "continue")
+    assert AuditEvent.objects.filter(object_type="clinic.Reassessment").count() == 1
+    body = world.client("dr_ode").get(f"/clinic/trials/{due.pk}/reassessment/").content.decode()
+    assert "signature valid" in body
+    summary = patient_client.get("/me/summary/").content.decode()
+    assert "You and your clinician decided to continue LDN." in summary
+    assert "This was not a blind test." in summary
+
+
+def test_a_later_change_to_the_diary_shows_the_signature_as_invalid(world, due):
+    world.client("dr_ode").post(
+        f"/clinic/trials/{due.pk}/reassessment/",
+        {"final_outcome": "continue", "password": PASSWORD},
+    )
+    last = due.protocol().reassessment_date
+    services.submit_diary(
+        by=world.ana_user,
+        trial=due,
+        day=last,
+        today=last,
+        client_key=uuid.uuid4(),
+        scores={"pain": 9, "sleep_quality": 5, "function": 5},
+        dose_taken=True,
+        dose_time=None,
+        side_effects=[],
+        correction_reason="late correction",
+    )
+    body = world.client("dr_ode").get(f"/clinic/trials/{due.pk}/reassessment/").content.decode()
+    assert "INVALID: the signed content has changed since signing" in body
+    assert "will appear here" in world.client("ana_user").get("/me/summary/").content.decode()
+
+
+def test_the_report_downloads_as_a_pdf(world, due):
+    response = world.client("dr_ode").get(f"/clinic/trials/{due.pk}/report.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_another_clinic_cannot_see_or_sign(world, due):
+    client = world.client("dr_bo")
+    assert client.get(f"/clinic/trials/{due.pk}/reassessment/").status_code == 404
+    assert (
+        client.post(
+            f"/clinic/trials/{due.pk}/reassessment/",
+            {"final_outcome": "stop", "password": PASSWORD},
+        ).status_code
+        == 404
+    )
+    assert not Reassessment.objects.exists()
