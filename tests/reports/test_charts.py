@@ -35,3 +35,18 @@ def test_phases_are_shaded_and_labelled():
     svg = chart([])
     assert ">baseline<" in svg
     assert ">titration<" in svg
+
+
+def test_phase_means_and_dose_steps_are_drawn():
+    phases = [Phase(PhaseKind.BASELINE, FIRST, FIRST + dt.timedelta(days=6))]
+    svg = daily_chart(
+        Series("Pain", [(FIRST, 5)]),
+        first=FIRST,
+        last=FIRST + dt.timedelta(days=20),
+        phases=phases,
+        better="lower",
+        means=[(FIRST, FIRST + dt.timedelta(days=6), 5.3)],
+        steps=[(FIRST + dt.timedelta(days=7), "1.5 mg")],
+    )
+    assert ">mean 5.3<" in svg
+    assert ">1.5 mg<" in svg

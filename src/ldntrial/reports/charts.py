@@ -31,6 +31,8 @@ def daily_chart(
     better: str,
     width: int = 640,
     height: int = 220,
+    means: Sequence[tuple[dt.date, dt.date, float]] = (),
+    steps: Sequence[tuple[dt.date, str]] = (),
 ) -> str:
     """One metric's daily 0–10 scores over the trial, on shaded phases. Missing days stay gaps."""
     left, right, top, bottom = 34, 10, 14, 30
@@ -71,6 +73,22 @@ def daily_chart(
         f'<text x="{left + plot_w}" y="{height - 8}" font-size="10" text-anchor="end" '
         f'fill="#555">{last.isoformat()}</text>'
     )
+    for start, end, mean in means:
+        x0, x1 = x(max(start, first)), x(min(end, last))
+        parts.append(
+            f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y(mean):.1f}" y2="{y(mean):.1f}" '
+            f'stroke="#8a5a00" stroke-width="2" stroke-dasharray="6 3"/>'
+            f'<text x="{x1 - 2:.1f}" y="{y(mean) - 4:.1f}" font-size="9" text-anchor="end" '
+            f'fill="#8a5a00">mean {mean:.1f}</text>'
+        )
+    for day, label in steps:
+        if first <= day <= last:
+            parts.append(
+                f'<line x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{top}" y2="{top + plot_h}" '
+                f'stroke="#1f5fa8" stroke-width="0.6" stroke-dasharray="2 2"/>'
+                f'<text x="{x(day) + 2:.1f}" y="{top + plot_h - 4}" font-size="9" '
+                f'fill="#1f5fa8">{escape(label)}</text>'
+            )
     points = sorted(p for p in series.points if first <= p[0] <= last)
     run: list[str] = []
     previous: dt.date | None = None

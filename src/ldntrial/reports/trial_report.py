@@ -136,12 +136,19 @@ def _metric_section(
         for o in observations
         if result.metric.key in o.values
     ]
+    phase_means = []
+    for phase in protocol.phases():
+        values = [v for day, v in points if phase.first <= day <= phase.last]
+        if values:
+            phase_means.append((phase.first, phase.last, sum(values) / len(values)))
     chart = daily_chart(
         Series(result.metric.label, points),
         first=protocol.start_date,
         last=protocol.reassessment_date,
         phases=protocol.phases(),
         better=result.metric.better.value,
+        means=phase_means,
+        steps=[(s.start, str(s.dose)) for s in protocol.titration.steps],
     )
     means = (
         f"Observed means: baseline {result.baseline_mean:.1f}"
