@@ -130,9 +130,40 @@ def bench_order() -> tuple[str, float, float]:
     return "compounding order / walk the schedule day by day", best(ours, 100), best(reference, 100)
 
 
+def bench_analysis() -> tuple[str, float, float]:
+    """The grid-Bayes AR(1) fit (99 rho values) vs statsmodels' iterative GLSAR on one series."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    from ldntrial.core.analysis.ar1 import Prior, fit
+
+    rng = np.random.default_rng(0)
+    n = 98
+    phase = np.array([0] * 14 + [1] * 28 + [2] * 56)
+    x = np.column_stack([np.ones(n), phase == 2, phase == 1]).astype(float)
+    u = np.zeros(n)
+    for t in range(1, n):
+        u[t] = 0.5 * u[t - 1] + rng.normal()
+    y = 6 - 2 * x[:, 1] - x[:, 2] + u
+    days = np.arange(n, dtype=float)
+    prior = Prior.weakly_informative(3)
+
+    def ours() -> object:
+        return fit(days, y, x, prior).posterior_mean(1)
+
+    def reference() -> object:
+        return sm.GLSAR(y, x, rho=1).iterative_fit(maxiter=10).params[1]
+
+    return (
+        "AR(1) grid-Bayes fit / statsmodels GLSAR iterative fit",
+        best(ours, 50),
+        best(reference, 50),
+    )
+
+
 def main() -> None:
     print(f"{'benchmark':<62} {'ours':>10} {'reference':>10} {'ratio':>7}")
-    for bench in (bench_protocol, bench_calendar, bench_capsules, bench_order):
+    for bench in (bench_protocol, bench_calendar, bench_capsules, bench_order, bench_analysis):
         name, ours, reference = bench()
         print(f"{name:<62} {ours * 1e3:>8.3f}ms {reference * 1e3:>8.3f}ms {ours / reference:>7.2f}")
 
