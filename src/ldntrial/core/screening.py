@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ldntrial.core.errors import DataFileError, InvalidValue
 from ldntrial.core.matching import Matcher
-from ldntrial.core.medicines import MedicineCatalogue, Severity
+from ldntrial.core.medicines import Medicine, MedicineCatalogue, Severity
 from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
 
 RULES_SCHEMA = "ldntrial.screening-rules/1"
@@ -216,19 +216,7 @@ def _medicine_findings(
         ]
     if resolution is not None and resolution.medicine_key is not None:
         medicine = catalogue.get(resolution.medicine_key)
-        return [
-            Finding(
-                medicine.severity,
-                medicine.generic,
-                line.text,
-                medicine.meaning,
-                medicine.action,
-                medicine.sources,
-                line=position,
-                medicine_key=medicine.key,
-                confidence=1.0,
-            )
-        ]
+        return [_medicine_finding(medicine, line.text, position, 1.0)]
     result = matcher.match(line.text)
     findings = []
     seen: set[str] = set()
@@ -237,19 +225,7 @@ def _medicine_findings(
             continue
         seen.add(match.key)
         medicine = catalogue.get(match.key)
-        findings.append(
-            Finding(
-                medicine.severity,
-                medicine.generic,
-                line.text,
-                medicine.meaning,
-                medicine.action,
-                medicine.sources,
-                line=position,
-                medicine_key=medicine.key,
-                confidence=match.confidence,
-            )
-        )
+        findings.append(_medicine_finding(medicine, line.text, position, match.confidence))
     findings.extend(
         _unrecognised(leftover.text, line.text, position, leftover.suggestion)
         for leftover in result.leftovers
@@ -257,6 +233,20 @@ def _medicine_findings(
     if not findings:
         findings.append(_unrecognised(line.text, line.text, position, None))
     return findings
+
+
+def _medicine_finding(medicine: Medicine, typed: str, position: int, confidence: float) -> Finding:
+    return Finding(
+        medicine.severity,
+        medicine.generic,
+        typed,
+        medicine.meaning,
+        medicine.action,
+        medicine.sources,
+        line=position,
+        medicine_key=medicine.key,
+        confidence=confidence,
+    )
 
 
 def _unrecognised(subject: str, typed: str, position: int, suggestion: str | None) -> Finding:

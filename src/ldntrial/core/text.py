@@ -9,175 +9,32 @@ from __future__ import annotations
 import re
 import unicodedata
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that join the parts of a combination: "tramadol and paracetamol", "w/ codeine".
 CONNECTORS = frozenset({"and", "with", "w"})
 
 # Words about how, when and in what form a medicine is taken: they name no medicine.
-NOISE = frozenset(
-    [
-        "tab",
-        "tabs",
-        "tablet",
-        "tablets",
-        "cap",
-        "caps",
-        "capsule",
-        "capsules",
-        "film",
-        "films",
-        "patch",
-        "patches",
-        "syrup",
-        "solution",
-        "oral",
-        "liquid",
-        "drops",
-        "drop",
-        "spray",
-        "nasal",
-        "injection",
-        "inj",
-        "sr",
-        "xr",
-        "er",
-        "cr",
-        "mr",
-        "la",
-        "retard",
-        "modified",
-        "release",
-        "extended",
-        "controlled",
-        "slow",
-        "immediate",
-        "ir",
-        "dose",
-        "doses",
-        "daily",
-        "nightly",
-        "night",
-        "morning",
-        "evening",
-        "bd",
-        "bid",
-        "tds",
-        "tid",
-        "qds",
-        "qid",
-        "od",
-        "qd",
-        "qhs",
-        "hs",
-        "prn",
-        "as",
-        "needed",
-        "when",
-        "required",
-        "per",
-        "day",
-        "days",
-        "week",
-        "weekly",
-        "every",
-        "hours",
-        "hour",
-        "hrs",
-        "h",
-        "hr",
-        "q4h",
-        "q6h",
-        "q8h",
-        "q12h",
-        "x",
-        "times",
-        "once",
-        "twice",
-        "at",
-        "for",
-        "pain",
-        "the",
-        "of",
-        "a",
-        "an",
-        "to",
-        "in",
-        "on",
-        "by",
-        "mg",
-        "mcg",
-        "ug",
-        "microgram",
-        "micrograms",
-        "g",
-        "ml",
-        "mls",
-        "iu",
-        "unit",
-        "units",
-        "mane",
-        "nocte",
-        "stat",
-        "po",
-        "sl",
-        "im",
-        "iv",
-        "sc",
-        "topical",
-        "gel",
-        "cream",
-        "take",
-        "taking",
-        "takes",
-        "took",
-        "half",
-        "sometimes",
-        "occasionally",
-        "usually",
-        "only",
-        "about",
-        "approx",
-        "dispersible",
-        "effervescent",
-        "soluble",
-        "chewable",
-        "sachet",
-        "sachets",
-        "powder",
-        "puff",
-        "puffs",
-        "or",
-    ]
+NOISE = _words(
+    """
+    tab tabs tablet tablets cap caps capsule capsules film films patch patches syrup solution
+    oral liquid drops drop spray nasal injection inj sr xr er cr mr la retard modified release
+    extended controlled slow immediate ir dose doses daily nightly night morning evening bd bid
+    tds tid qds qid od qd qhs hs prn as needed when required per day days week weekly every
+    hours hour hrs h hr q4h q6h q8h q12h x times once twice at for pain the of a an to in on by
+    mg mcg ug microgram micrograms g ml mls iu unit units mane nocte stat po sl im iv sc topical
+    gel cream take taking takes took half sometimes occasionally usually only about approx
+    dispersible effervescent soluble chewable sachet sachets powder puff puffs or
+    """
 )
-UNITS = frozenset(
-    {
-        "mg",
-        "mcg",
-        "ug",
-        "g",
-        "ml",
-        "mls",
-        "iu",
-        "unit",
-        "units",
-        "microgram",
-        "micrograms",
-        "h",
-        "hr",
-        "tab",
-        "tabs",
-        "tablet",
-        "tablets",
-        "cap",
-        "caps",
-        "capsule",
-        "capsules",
-        "x",
-        "times",
-        "puff",
-        "puffs",
-        "drop",
-        "drops",
-    }
+UNITS = _words(
+    """
+    mg mcg ug g ml mls iu unit units microgram micrograms h hr tab tabs tablet tablets cap caps
+    capsule capsules x times puff puffs drop drops
+    """
 )
 # A small number right after a name, not followed by a unit, names a product: "Tylenol 3".
 PRODUCT_NUMBERS = frozenset({"1", "2", "3", "4"})
