@@ -1,0 +1,220 @@
+"""`ldntrial plan` and `ldntrial protocol lock|show`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ldntrial import data
+from ldntrial.cli.app import (
+    app,
+    environment_of,
+    json_text,
+    parse_custom_step,
+    parse_date,
+    parse_dose_times,
+    parse_minutes,
+    protocol_app,
+    read_protocol,
+    write_atomically,
+)
+from ldntrial.core.compounding import (
+    compounding_order,
+)
+from ldntrial.core.planning import PlanChoices, design_from_choices
+from ldntrial.core.protocol import (
+    require_time_zone,
+)
+from ldntrial.interop.ics import dosing_calendar
+from ldntrial.reports.prescription import prescription_text
+from ldntrial.reports.protocol_summary import protocol_summary
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    condition: Annotated[str, typer.Option(help="Condition key, e.g. fibromyalgia.")],
+    start: Annotated[
+        str | None, typer.Option(help="First baseline day, YYYY-MM-DD. Default: tomorrow.")
+    ] = None,
+    baseline_days: Annotated[
+        int | None, typer.Option(help="Drug-free baseline days (at least 7; default 14).")
+    ] = None,
+    start_dose: Annotated[str, typer.Option(help="First dose in mg.")] = "1.5",
+    step: Annotated[str, typer.Option(help="Dose increase per step in mg.")] = "1.5",
+    interval: Annotated[int, typer.Option(help="Days between dose steps.")] = 14,
+    target: Annotated[str, typer.Option(help="Target dose in mg.")] = "4.5",
+    timing: Annotated[str, typer.Option(help="night or morning.")] = "night",
+    custom_step: Annotated[
+        list[str] | None,
+        typer.Option(help="A custom schedule step DATE:MG[:night|morning]; repeat for each."),
+    ] = None,
+    reassess: Annotated[
+        str | None, typer.Option(help="Reassessment date. Default: 12 weeks after the first dose.")
+    ] = None,
+    reassess_override: Annotated[
+        str | None, typer.Option(help="Reason for a reassessment outside weeks 8-12.")
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(help="Daily metric; repeat. Default: pain, sleep_quality, function."),
+    ] = None,
+    primary: Annotated[str, typer.Option(help="Primary metric.")] = "pain",
+    success_relative: Annotated[
+        float | None, typer.Option(help="Improvement as a share of baseline (0.30 = 30%).")
+    ] = None,
+    success_points: Annotated[
+        float | None, typer.Option(help="Improvement in points instead of a share.")
+    ] = None,
+    success_probability: Annotated[
+        float | None, typer.Option(help="Probability needed to call success met.")
+    ] = None,
+    formulation: Annotated[str, typer.Option(help="capsules or liquid.")] = "capsules",
+    strength: Annotated[
+        list[str] | None, typer.Option(help="Capsule strength in mg the pharmacy offers; repeat.")
+    ] = None,
+    concentration: Annotated[str, typer.Option(help="Liquid concentration, mg/mL.")] = "1",
+    overage: Annotated[int | None, typer.Option(help="Overage percent on quantities.")] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="Patient's time zone (IANA name). Default: $LDNTRIAL_TIMEZONE, $TZ or UTC."
+        ),
+    ] = None,
+    night_time: Annotated[
+        str | None, typer.Option(help="Reminder time for night doses, HH:MM (default 22:00).")
+    ] = None,
+    morning_time: Annotated[
+        str | None, typer.Option(help="Reminder time for morning doses, HH:MM (default 08:00).")
+    ] = None,
+    reminder_minutes: Annotated[int, typer.Option(help="Minutes before the dose to remind.")] = 0,
+    allow: Annotated[
+        list[str] | None, typer.Option(help="Accept a warning, e.g. start-above-usual; repeat.")
+    ] = None,
+    patient: Annotated[str | None, typer.Option(help="Pseudonymous patient label.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the protocol as JSON.")] = False,
+    out_protocol: Annotated[Path | None, typer.Option(help="Write the protocol JSON here.")] = None,
+    ics: Annotated[Path | None, typer.Option(help="Write the dosing calendar (.ics) here.")] = None,
+    prescription: Annotated[
+        bool, typer.Option("--prescription", help="Print the compounding prescription.")
+    ] = False,
+    prescription_file: Annotated[
+        Path | None, typer.Option(help="Write the compounding prescription here.")
+    ] = None,
+) -> None:
+    """Plan a trial: baseline, titration, maintenance and reassessment, as a draft protocol."""
+    env = environment_of(ctx)
+    profile = data.ldn_profile()
+    reminder = parse_minutes(reminder_minutes)
+    zone_name = tz or env.default_time_zone()
+    zone = require_time_zone(zone_name)
+    start_date = (
+        parse_date(start, "--start")
+        if start
+        else env.now.astimezone(zone).date() + dt.timedelta(days=1)
+    )
+    custom = tuple(parse_custom_step(text, default_timing=timing) for text in custom_step or ())
+    protocol, warnings = design_from_choices(
+        PlanChoices(
+            condition=condition,
+            start_date=start_date,
+            time_zone=zone_name,
+            baseline_days=baseline_days,
+            start_dose=start_dose,
+            step=step,
+            interval_days=interval,
+            target=target,
+            timing=timing,
+            custom_steps=custom,
+            reassessment_date=parse_date(reassess, "--reassess") if reassess else None,
+            reassessment_override=reassess_override,
+            metrics=tuple(metric or ()),
+            primary_metric=primary,
+            success_relative=success_relative,
+            success_points=success_points,
+            success_probability=success_probability,
+            formulation=formulation,
+            strengths=tuple(strength or ()),
+            concentration=concentration,
+            overage_percent=overage,
+            dose_times=parse_dose_times(night_time, morning_time),
+            allow=tuple(allow or ()),
+        ),
+        profile=profile,
+        instruments=data.instruments(),
+        conditions=data.conditions(),
+    )
+    order = compounding_order(
+        protocol.titration, protocol.formulation, overage_percent=protocol.overage_percent
+    )
+    rx = prescription_text(protocol, order, profile=profile, patient=patient)
+    written: list[str] = []
+    if out_protocol:
+        write_atomically(out_protocol, json_text(protocol.document()))
+        written.append(f"protocol: {out_protocol}")
+    if ics:
+        write_atomically(
+            ics,
+            dosing_calendar(
+                protocol.titration,
+                formulation=protocol.formulation,
+                time_zone=protocol.time_zone,
+                dose_times=protocol.dose_times,
+                calendar_id=protocol.fingerprint,
+                created=env.now,
+                reminder_minutes_before=reminder,
+            ),
+        )
+        written.append(f"calendar: {ics}")
+    if prescription_file:
+        write_atomically(prescription_file, rx)
+        written.append(f"prescription: {prescription_file}")
+
+    console = env.console
+    if as_json:
+        typer.echo(json_text(protocol.document()), nl=False)
+        return
+    console.print(protocol_summary(protocol, conditions=data.conditions(), warnings=warnings))
+    if prescription:
+        console.print(rx)
+    for line in written:
+        console.print(f"Wrote {line}")
+
+
+@protocol_app.command("lock")
+def protocol_lock(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A draft protocol JSON file.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the locked protocol here instead of in place.")
+    ] = None,
+) -> None:
+    """Lock a draft protocol: from now on it cannot change, and its fingerprint is fixed."""
+    env = environment_of(ctx)
+    protocol = read_protocol(file)
+    locked = protocol.lock(at=env.now)
+    target = out or file
+    write_atomically(target, json_text(locked.document()))
+    env.console.print(
+        f"Locked {target} at {locked.document()['locked_at']}\nFingerprint: {locked.fingerprint}"
+    )
+
+
+@protocol_app.command("show")
+def protocol_show(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A protocol JSON file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the protocol as JSON.")] = False,
+) -> None:
+    """Show a protocol; for a locked one, verify that it still matches its fingerprint."""
+    env = environment_of(ctx)
+    protocol = read_protocol(file)
+    if as_json:
+        typer.echo(json_text(protocol.document()), nl=False)
+        return
+    env.console.print(
+        protocol_summary(protocol, conditions=data.conditions(), verified=protocol.is_locked)
+    )
