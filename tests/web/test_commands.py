@@ -97,3 +97,16 @@ def test_totp_code_works_for_demo_staff_only(capsys, world):
     assert capsys.readouterr().out.strip().isdigit()
     assert main(["totp-code", "dr-ode"], {}, now=NOW) == 2
     assert "is not a demo staff account" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_the_demo_trial_due_for_reassessment_can_be_reassessed(world):
+    from ldntrial.web.clinic.reassessment import assess
+
+    main(["demo"], {}, now=NOW)
+    trial = Trial.objects.get(patient__label="DEMO-04")
+    assessment = assess(trial)
+    assert assessment.analysis.primary.effect_mean is not None
+    assert assessment.decision.outcome.value in ("continue", "adjust", "stop")
+    client = world.client("dr_ode")  # clinic A cannot see the demo clinic's trial
+    assert client.get(f"/clinic/trials/{trial.pk}/reassessment/").status_code == 404
