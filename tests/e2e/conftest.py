@@ -58,3 +58,35 @@ def shots(request: pytest.FixtureRequest):
         return path
 
     return shot
+
+
+def _triggers():
+    import importlib
+
+    return importlib.import_module("ldntrial.web.audit.migrations.0003_append_only_triggers")
+
+
+def _execute(statements):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+    connection.close()  # an open session would block dropping the test database
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _append_only_triggers_around_browser_tests(django_db_setup, django_db_blocker):
+    """Browser tests need committed data and a flushed database after each test, and a flush
+    deletes audit events. The append-only triggers are lifted for these tests only and put back
+    afterwards, so every other test runs with them."""
+    from django.db import connection
+
+    triggers = _triggers()
+    drops = {"sqlite": triggers.SQLITE_DROP, "postgresql": triggers.POSTGRES_DROP}
+    creates = {"sqlite": triggers.SQLITE, "postgresql": triggers.POSTGRES}
+    with django_db_blocker.unblock():
+        _execute(drops[connection.vendor])
+    yield
+    with django_db_blocker.unblock():
+        _execute(creates[connection.vendor])

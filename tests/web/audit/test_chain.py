@@ -1,9 +1,10 @@
 """The audit trail: one event per clinical write, hash-chained; verification names a break."""
 
 import datetime as dt
+import importlib
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from ldntrial.cli import main
 from ldntrial.web.audit.chain import verify
@@ -118,7 +119,27 @@ def _sql(statement, *params):
         cursor.execute(statement, params)
 
 
+def _drop_append_only_triggers():
+    """What someone with rights to change the schema could do; the hash chain still tells."""
+    triggers = importlib.import_module("ldntrial.web.audit.migrations.0003_append_only_triggers")
+    drops = {"sqlite": triggers.SQLITE_DROP, "postgresql": triggers.POSTGRES_DROP}
+    for statement in drops[connection.vendor]:
+        _sql(statement)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_auditevent SET reason = 'edited'", "DELETE FROM audit_auditevent"],
+)
+def test_the_database_itself_refuses_to_change_or_delete_events(world, statement):
+    count = AuditEvent.objects.count()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _sql(statement)
+    assert AuditEvent.objects.count() == count
+
+
 def test_editing_an_event_in_the_database_is_detected_and_named(world, capsys):
+    _drop_append_only_triggers()
     target = AuditEvent.objects.order_by("sequence")[3]
     _sql("UPDATE audit_auditevent SET reason = %s WHERE id = %s", "edited", target.pk)
     assert [str(p) for p in verify()] == [
@@ -131,6 +152,7 @@ def test_editing_an_event_in_the_database_is_detected_and_named(world, capsys):
 
 
 def test_removing_an_event_in_the_database_is_detected_and_named(world, capsys):
+    _drop_append_only_triggers()
     target = AuditEvent.objects.order_by("sequence")[2]
     _sql("DELETE FROM audit_auditevent WHERE id = %s", target.pk)
     problems = [str(p) for p in verify()]
@@ -140,6 +162,7 @@ def test_removing_an_event_in_the_database_is_detected_and_named(world, capsys):
 
 
 def test_removing_the_last_events_is_detected(world):
+    _drop_append_only_triggers()
     last = AuditEvent.objects.order_by("-sequence").first()
     _sql("DELETE FROM audit_auditevent WHERE id = %s", last.pk)
     assert [str(p) for p in verify()] == [
