@@ -249,6 +249,8 @@ def test_the_verdict_is_the_most_severe_finding_and_order_is_deterministic(catal
     assert [f.severity for f in result.findings] == [C, U, CA, CA, M, I]
     assert [f.line for f in result.findings] == [4, 3, 2, None, 1, 0]
     assert [f.subject for f in result.blocking] == ["tramadol", "zzz unknown"]
+    assert result.contraindicated_medicines == ("tramadol",)
+    assert result.unrecognised_lines == {3}
 
 
 # Properties.

@@ -73,10 +73,6 @@ class LdnProfile:
         """Whether ``dose`` is inside the usual low-dose range."""
         return dose.within(self.low_dose_range)
 
-    def is_studied(self, dose: Dose) -> bool:
-        """Whether a daily dose this high has been given in a controlled trial."""
-        return dose <= self.highest_studied
-
 
 _KEYS = (
     "low_dose_range_mg",

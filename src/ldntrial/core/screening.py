@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ldntrial.core.errors import DataFileError, InvalidValue
 from ldntrial.core.matching import Matcher
@@ -116,12 +116,29 @@ class Finding:
 @dataclass(frozen=True)
 class Screening:
     findings: tuple[Finding, ...]
-    lines: tuple[str, ...] = field(default=())
 
     @property
     def verdict(self) -> Severity:
         """The most severe finding; ``info`` when there is nothing more."""
         return min((f.severity for f in self.findings), key=lambda s: s.rank, default=Severity.INFO)
+
+    @property
+    def contraindicated_medicines(self) -> tuple[str, ...]:
+        """Medicines on the list that rule LDN out (an alert when a trial is running)."""
+        return tuple(
+            f.subject
+            for f in self.findings
+            if f.severity is Severity.CONTRAINDICATED and f.medicine_key is not None
+        )
+
+    @property
+    def unrecognised_lines(self) -> frozenset[int]:
+        """Positions in the medicine list whose text the clinician must resolve."""
+        return frozenset(
+            f.line
+            for f in self.findings
+            if f.severity is Severity.UNRECOGNISED and f.line is not None
+        )
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -195,7 +212,7 @@ def screen(
             f.subject,
         )
     )
-    return Screening(tuple(findings), tuple(line.text for line in lines))
+    return Screening(tuple(findings))
 
 
 def _medicine_findings(

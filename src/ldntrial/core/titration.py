@@ -112,10 +112,6 @@ class TitrationSchedule:
     def highest_dose(self) -> Dose:
         return max(step.dose for step in self.steps)
 
-    @property
-    def final_step(self) -> DoseStep:
-        return self.steps[-1]
-
     def periods(self) -> tuple[StepPeriod, ...]:
         lasts = [after.start - ONE_DAY for after in self.steps[1:]] + [self.end]
         return tuple(

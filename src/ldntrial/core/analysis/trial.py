@@ -69,11 +69,10 @@ class MetricResult:
     sufficiency_reason: str
     mcid_text: str
     density: tuple[tuple[float, float], ...] = ()  # (effect, posterior density) for charts
-    better_sign: float = -1.0
 
     @property
-    def analysed(self) -> bool:
-        return self.effect_mean is not None
+    def better_sign(self) -> float:
+        return _better_sign(self.metric)
 
 
 @dataclass(frozen=True)
@@ -256,7 +255,6 @@ def _summarise(
         sufficiency_reason=base.sufficiency_reason,
         mcid_text=base.mcid_text,
         density=_density(posterior, k, interval),
-        better_sign=sign,
     )
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -148,14 +146,6 @@ class Prescription(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-
-def new_client_key() -> uuid.UUID:
-    return uuid.uuid4()
-
-
-def as_json(value: Any) -> Any:
-    return json.loads(json.dumps(value))
 
 
 class Reassessment(models.Model):

@@ -7,7 +7,6 @@ functions translate between the database and core types and record what changed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -338,10 +337,6 @@ def log_read(*, by: User, patient: Patient, what: str) -> None:
             patient_id=patient.pk,
             reason=what,
         )
-
-
-def to_json(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
 
 
 def resolve_medication(

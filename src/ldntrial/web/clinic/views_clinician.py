@@ -40,15 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         trial = patient.trials.filter(status=TrialStatus.ACTIVE).order_by("-started_at").first()
         status = queries.status_of(trial, trial.protocol()) if trial else None
         # An opioid added to the list of a patient on LDN is flagged at once.
-        opioids = (
-            [
-                f.subject
-                for f in queries.screen_patient(patient).findings
-                if f.severity.value == "contraindicated" and f.medicine_key
-            ]
-            if trial
-            else []
-        )
+        opioids = queries.screen_patient(patient).contraindicated_medicines if trial else ()
         rows.append({"patient": patient, "trial": trial, "status": status, "opioids": opioids})
     return render(request, "clinic/dashboard.html", {"rows": rows})
 
@@ -278,11 +270,7 @@ def _screening_page(
 ) -> HttpResponse:
     result = queries.screen_patient(patient)
     medications = list(patient.medications.filter(removed_at=None).order_by("added_at", "pk"))
-    unresolved = {
-        medications[f.line].pk
-        for f in result.findings
-        if f.severity.value == "unrecognised" and f.line is not None
-    }
+    unresolved = {medications[line].pk for line in result.unrecognised_lines}
     forms_by_id = resolve_forms or {}
     return render(
         request,
