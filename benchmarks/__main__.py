@@ -19,7 +19,8 @@ from icalendar import Calendar, Event
 from ldntrial import data
 from ldntrial.core.compounding import compounding_order, default_capsules, fewest_capsules
 from ldntrial.core.doses import Dose
-from ldntrial.core.protocol import Protocol, canonical_json, design_protocol
+from ldntrial.core.protocol import Protocol, canonical_json
+from ldntrial.core.protocol_design import design_protocol
 from ldntrial.interop.ics import dosing_calendar
 
 NOW = dt.datetime(2026, 11, 27, 21, 15, tzinfo=dt.UTC)

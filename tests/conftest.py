@@ -16,7 +16,7 @@ from ldntrial import data
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.drug import LdnProfile
 from ldntrial.core.instruments import InstrumentCatalogue
-from ldntrial.core.protocol import design_protocol
+from ldntrial.core.protocol_design import design_protocol
 
 ANA_TZ = "Europe/London"
 BEA_TZ = "America/New_York"

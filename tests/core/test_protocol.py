@@ -18,14 +18,8 @@ from ldntrial.core.errors import (
     ProtocolLocked,
     WarningsNotAccepted,
 )
-from ldntrial.core.protocol import (
-    CriterionKind,
-    Design,
-    PhaseKind,
-    Protocol,
-    SuccessCriterion,
-    design_protocol,
-)
+from ldntrial.core.protocol import CriterionKind, Design, PhaseKind, Protocol, SuccessCriterion
+from ldntrial.core.protocol_design import design_protocol
 from ldntrial.core.protocol_document import protocol_from_document
 from ldntrial.core.titration import DoseStep, TitrationPlan, WarningCode
 from tests.conftest import ANA_TZ, NOW

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from ldntrial import data
 from ldntrial.core.compounding import compounding_order, oral_liquid
-from ldntrial.core.protocol import design_protocol
+from ldntrial.core.protocol_design import design_protocol
 from ldntrial.reports.prescription import prescription_text
 from tests.conftest import NOW
 

@@ -17,13 +17,8 @@ from ldntrial.core.doses import Dose
 from ldntrial.core.drug import LdnProfile, Timing
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.instruments import InstrumentCatalogue
-from ldntrial.core.protocol import (
-    DEFAULT_METRICS,
-    CriterionKind,
-    Protocol,
-    SuccessCriterion,
-    design_protocol,
-)
+from ldntrial.core.protocol import CriterionKind, Protocol, SuccessCriterion
+from ldntrial.core.protocol_design import DEFAULT_METRICS, design_protocol
 from ldntrial.core.titration import DoseStep, PlanWarning, TitrationPlan, parse_warning_code
 
 

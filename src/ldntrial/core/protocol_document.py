@@ -22,8 +22,8 @@ from ldntrial.core.protocol import (
     Protocol,
     SuccessCriterion,
     TitrationHandling,
-    check_protocol,
 )
+from ldntrial.core.protocol_design import check_protocol
 from ldntrial.core.titration import (
     DoseStep,
     StepReason,
