@@ -178,42 +178,8 @@ def test_an_opioid_added_during_a_trial_shows_on_the_dashboard(live_server, page
 def test_a_clinician_reassesses_and_signs_and_the_patient_sees_the_result(
     live_server, browser, shots
 ):
-    import datetime as dt
-    import uuid
-
-    import numpy as np
-
-    from ldntrial.web.clinic import services
-    from tests.web.conftest import start_trial_for as start
-
     world = World()
-    world.ana_trial.status = "draft"
-    world.ana_trial.save()
-    trial = start(world.ana, world.dr_ode, days_ago=100, condition="fibromyalgia")
-    protocol = trial.protocol()
-    rng = np.random.default_rng(11)
-    day, u = protocol.start_date, 0.0
-    maintenance = protocol.phases()[-1].first
-    while day <= protocol.reassessment_date:
-        u = 0.5 * u + rng.normal(0, 0.8)
-        dosing = day >= protocol.first_dose_date
-        drop = 3.5 if day >= maintenance else (1.5 if dosing else 0.0)
-        services.submit_diary(
-            by=world.ana_user,
-            trial=trial,
-            day=day,
-            today=day,
-            client_key=uuid.uuid4(),
-            scores={
-                "pain": int(np.clip(round(6.5 - drop + u), 0, 10)),
-                "sleep_quality": 5,
-                "function": 5,
-            },
-            dose_taken=True if dosing else None,
-            dose_time=None,
-            side_effects=[],
-        )
-        day += dt.timedelta(days=1)
+    world.due_trial(seed=11)
 
     context = browser.new_context()
     page = context.new_page()

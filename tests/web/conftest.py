@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import numpy as np
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -101,6 +102,31 @@ class World:
         if name not in self._clients:
             self._clients[name] = signed_in(getattr(self, name))
         return self._clients[name]
+
+    def due_trial(self, *, seed: int) -> Trial:
+        """Ana's trial restarted 100 days ago with a full synthetic diary: pain falls by about
+        1.5 points in titration and 3.5 in maintenance. Due for reassessment."""
+        self.ana_trial.status = "draft"
+        self.ana_trial.save()
+        trial = start_trial_for(self.ana, self.dr_ode, days_ago=100, condition="fibromyalgia")
+        protocol = trial.protocol()
+        rng = np.random.default_rng(seed)
+        maintenance = protocol.phases()[-1].first
+        day, u = protocol.start_date, 0.0
+        while day <= protocol.reassessment_date:
+            u = 0.5 * u + rng.normal(0, 0.8)
+            dosing = day >= protocol.first_dose_date
+            drop = 3.5 if day >= maintenance else (1.5 if dosing else 0.0)
+            pain = int(np.clip(round(6.5 - drop + u), 0, 10))
+            self.diary(
+                trial,
+                self.ana_user,
+                day,
+                scores={"pain": pain, "sleep_quality": 5, "function": 5},
+                dose_time=None,
+            )
+            day += dt.timedelta(days=1)
+        return trial
 
     def diary(self, trial: Trial, by: User, day: dt.date, **overrides: object) -> object:
         dosing = day >= trial.protocol().first_dose_date

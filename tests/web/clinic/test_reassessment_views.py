@@ -1,50 +1,19 @@
 """Reassessment in the web app: the report, signing with the password, validity, the patient's
 summary."""
 
-import datetime as dt
 import uuid
 
-import numpy as np
 import pytest
 
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Reassessment
-from tests.web.conftest import PASSWORD, start_trial_for
+from tests.web.conftest import PASSWORD
 
 
 @pytest.fixture
 def due(world):
-    """Ana's trial, started 100 days ago, with a full synthetic diary: due for reassessment."""
-    patient = world.ana
-    world.ana_trial.status = "draft"
-    world.ana_trial.save()
-    trial = start_trial_for(patient, world.dr_ode, days_ago=100, condition="fibromyalgia")
-    protocol = trial.protocol()
-    rng = np.random.default_rng(5)
-    maintenance = protocol.phases()[-1].first
-    day, u = protocol.start_date, 0.0
-    while day <= protocol.reassessment_date:
-        u = 0.5 * u + rng.normal(0, 0.8)
-        dosing = day >= protocol.first_dose_date
-        drop = 3.5 if day >= maintenance else (1.5 if dosing else 0.0)
-        services.submit_diary(
-            by=world.ana_user,
-            trial=trial,
-            day=day,
-            today=day,
-            client_key=uuid.uuid4(),
-            scores={
-                "pain": int(np.clip(round(6.5 - drop + u), 0, 10)),
-                "sleep_quality": 5,
-                "function": 5,
-            },
-            dose_taken=True if dosing else None,
-            dose_time=None,
-            side_effects=[],
-        )
-        day += dt.timedelta(days=1)
-    return trial
+    return world.due_trial(seed=5)
 
 
 def test_the_dashboard_links_a_due_trial_to_its_reassessment(world, due):
