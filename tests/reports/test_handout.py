@@ -7,18 +7,8 @@ import pytest
 import textstat
 
 from ldntrial import data
-from ldntrial.core.evidence_summary import summarise
 from ldntrial.reports.handout import handout_html, handout_pdf, handout_text
-from tests.core.test_evidence import NUMBER, numbers_in_records
-
-
-def summary(condition):
-    return summarise(
-        condition,
-        library=data.studies(),
-        conditions=data.conditions(),
-        context=data.evidence_context(),
-    )
+from tests.core.test_evidence import NUMBER, numbers_in_records, summary
 
 
 def test_the_fibromyalgia_handout_gives_the_largest_trial_in_natural_frequencies():

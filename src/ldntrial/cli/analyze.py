@@ -13,11 +13,11 @@ from ldntrial.cli.app import (
     app,
     environment_of,
     read_protocol,
+    read_text_file,
     write_atomically,
 )
 from ldntrial.core.analysis.trial import TrialAnalysis, analyse_trial
 from ldntrial.core.decision import Decision, decide
-from ldntrial.core.errors import InvalidValue
 from ldntrial.interop.csv_io import read_diary
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import report_html
@@ -37,13 +37,7 @@ def analyze(
     decision its rules suggest."""
     env = environment_of(ctx)
     protocol = read_protocol(protocol_file)
-    try:
-        text = diary.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidValue(f"cannot read {diary}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
-        raise InvalidValue(f"cannot read {diary}: {error.__class__.__name__}") from None
-    observations = read_diary(text, protocol)
+    observations = read_diary(read_text_file(diary), protocol)
     analysis = analyse_trial(protocol, observations)
     decision = decide(analysis, observations)
     if pdf:

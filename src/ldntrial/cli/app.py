@@ -135,13 +135,18 @@ def json_text(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def read_protocol(path: Path) -> Protocol:
+def read_text_file(path: Path) -> str:
+    """A UTF-8 file's text, or a user error naming the file and what went wrong."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidValue(f"cannot read {path}: no such file") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
         raise InvalidValue(f"cannot read {path}: {error.__class__.__name__}") from None
+
+
+def read_protocol(path: Path) -> Protocol:
+    text = read_text_file(path)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.errors import InvalidValue
 from ldntrial.web.access import role_required
 from ldntrial.web.accounts import services
 from ldntrial.web.accounts.forms import InviteStaffForm, SetPasswordForm, TokenForm
 from ldntrial.web.accounts.models import Invitation, Role, User
+from ldntrial.web.form_errors import show_errors
 
 HOME_BY_ROLE = {
     Role.CLINICIAN: "clinic:dashboard",
@@ -81,11 +82,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.accept_invitation(token=token, password=form.cleaned_data["password"])
-        except FieldErrors as errors:
-            for field, message in errors.errors.items():
-                form.add_error(field, message)
         except InvalidValue as error:
-            form.add_error(None, str(error))
+            show_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
@@ -106,9 +104,8 @@ def staff(request: HttpRequest) -> HttpResponse:
             _, token = services.invite(
                 by=user, role=form.cleaned_data["role"], username=form.cleaned_data["username"]
             )
-        except FieldErrors as errors:
-            for field, message in errors.errors.items():
-                form.add_error(field, message)
+        except InvalidValue as error:
+            show_errors(form, error)
         else:
             link = request.build_absolute_uri(reverse("accept_invitation", args=[token]))
             form = InviteStaffForm()

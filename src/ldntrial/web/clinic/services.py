@@ -48,7 +48,7 @@ def create_patient(
     for key in conditions:
         catalogue.get(key)
     if Patient.objects.filter(clinic=by.clinic, label=label).exists():
-        raise InvalidValue(f"a patient labelled {label!r} already exists in this clinic")
+        raise FieldErrors({"label": f"a patient labelled {label!r} already exists in this clinic"})
     with transaction.atomic():
         patient = Patient.objects.create(
             clinic=by.clinic,

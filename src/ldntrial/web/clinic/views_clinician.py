@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
-from ldntrial.core.errors import FieldErrors, InvalidValue, LdnTrialError, WarningsNotAccepted
+from ldntrial.core.errors import InvalidValue, LdnTrialError, WarningsNotAccepted
 from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
@@ -27,6 +27,7 @@ from ldntrial.web.clinic.forms import (
     TrialForm,
 )
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
+from ldntrial.web.form_errors import show_errors
 
 clinician = role_required(Role.CLINICIAN)
 
@@ -53,7 +54,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
         try:
             patient = services.create_patient(by=current_user(request), **form.cleaned_data)
         except InvalidValue as error:
-            form.add_error("label" if "label" in str(error) else None, str(error))
+            show_errors(form, error)
         else:
             return redirect("clinic:patient", patient.pk)
     return render(request, "clinic/patient_new.html", {"form": form}, status=_status(form))
@@ -129,7 +130,7 @@ def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
         _, token = account_services.invite(
             by=user, role=Role.PATIENT, username=username, patient=patient
         )
-    except (InvalidValue, FieldErrors) as error:
+    except InvalidValue as error:
         messages.error(request, str(error))
     else:
         link = request.build_absolute_uri(reverse("accept_invitation", args=[token]))

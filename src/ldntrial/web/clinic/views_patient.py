@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ldntrial.core.diary import check_day_open, is_dosing_day, open_days
-from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.errors import InvalidValue
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.web.access import current_user, own_active_trial, own_patient, role_required
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import DiaryForm, fresh_key
 from ldntrial.web.clinic.models import DiaryEntry
+from ldntrial.web.form_errors import show_errors
 
 patient_only = role_required(Role.PATIENT)
 
@@ -96,12 +97,8 @@ def diary_day(request: HttpRequest, day: str) -> HttpResponse:
                     note=c["note"],
                     correction_reason=c["correction_reason"],
                 )
-            except FieldErrors as errors:
-                for field, message in errors.errors.items():
-                    name = field if field in form.fields else f"score_{field}"
-                    form.add_error(name if name in form.fields else None, message)
             except InvalidValue as error:
-                form.add_error(None, str(error))
+                show_errors(form, error, prefixes=("", "score_"))
             else:
                 return redirect("patient:today")
         status = 400

@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ldntrial import data
-from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.errors import InvalidValue
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.forms import DispenseForm
 from ldntrial.web.clinic.models import Prescription, PrescriptionStatus, Trial, TrialStatus
+from ldntrial.web.form_errors import show_errors
 
 
 @role_required(Role.PHARMACIST)
@@ -48,11 +49,8 @@ def prescription(request: HttpRequest, prescription_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.mark_dispensed(by=user, prescription=item, **form.cleaned_data)
-            except FieldErrors as errors:
-                for field, message in errors.errors.items():
-                    form.add_error(field, message)
             except InvalidValue as error:
-                form.add_error(None, str(error))
+                show_errors(form, error)
             else:
                 return redirect("pharmacy:queue")
     return render(

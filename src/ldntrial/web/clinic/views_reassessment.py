@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ldntrial import data
 from ldntrial.core.decision import Outcome
-from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.errors import InvalidValue
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import Signature, patient_summary_text, report_html
 from ldntrial.web.access import current_user, in_clinic, own_active_trial, role_required
@@ -16,6 +16,7 @@ from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import reassessment, services
 from ldntrial.web.clinic.forms import SignForm
 from ldntrial.web.clinic.models import Trial, TrialStatus
+from ldntrial.web.form_errors import show_errors
 
 
 def _signature(trial: Trial) -> Signature | None:
@@ -65,11 +66,8 @@ def reassessment_page(request: HttpRequest, trial_id: int) -> HttpResponse:
                     reason=form.cleaned_data["override_reason"],
                     password=form.cleaned_data["password"],
                 )
-            except FieldErrors as errors:
-                for field, message in errors.errors.items():
-                    form.add_error(field, message)
             except InvalidValue as error:
-                form.add_error(None, str(error))
+                show_errors(form, error)
             else:
                 return redirect("clinic:reassessment", trial.pk)
     assessment, html = _report(trial)
