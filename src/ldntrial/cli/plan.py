@@ -41,13 +41,23 @@ def plan(
         str | None, typer.Option(help="First baseline day, YYYY-MM-DD. Default: tomorrow.")
     ] = None,
     baseline_days: Annotated[
-        int | None, typer.Option(help="Drug-free baseline days (at least 7; default 14).")
+        int | None, typer.Option(help="Drug-free baseline days. Default: the LDN profile's.")
     ] = None,
-    start_dose: Annotated[str, typer.Option(help="First dose in mg.")] = "1.5",
-    step: Annotated[str, typer.Option(help="Dose increase per step in mg.")] = "1.5",
-    interval: Annotated[int, typer.Option(help="Days between dose steps.")] = 14,
-    target: Annotated[str, typer.Option(help="Target dose in mg.")] = "4.5",
-    timing: Annotated[str, typer.Option(help="night or morning.")] = "night",
+    start_dose: Annotated[
+        str | None, typer.Option(help="First dose in mg. Default: top of the usual start range.")
+    ] = None,
+    step: Annotated[
+        str | None, typer.Option(help="Dose increase per step in mg. Default: the start dose.")
+    ] = None,
+    interval: Annotated[
+        int | None, typer.Option(help="Days between dose steps. Default: the usual spacing.")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Target dose in mg. Default: the usual target.")
+    ] = None,
+    timing: Annotated[
+        str | None, typer.Option(help="night or morning. Default: the usual timing.")
+    ] = None,
     custom_step: Annotated[
         list[str] | None,
         typer.Option(help="A custom schedule step DATE:MG[:night|morning]; repeat for each."),
@@ -116,7 +126,10 @@ def plan(
         if start
         else env.now.astimezone(zone).date() + dt.timedelta(days=1)
     )
-    custom = tuple(parse_custom_step(text, default_timing=timing) for text in custom_step or ())
+    step_timing = timing or profile.default_timing.value
+    custom = tuple(
+        parse_custom_step(text, default_timing=step_timing) for text in custom_step or ()
+    )
     protocol, warnings = design_from_choices(
         PlanChoices(
             condition=condition,

@@ -18,7 +18,7 @@ from ldntrial.core.drug import LdnProfile, Timing
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.instruments import InstrumentCatalogue
 from ldntrial.core.protocol import CriterionKind, Protocol, SuccessCriterion
-from ldntrial.core.protocol_design import DEFAULT_METRICS, design_protocol
+from ldntrial.core.protocol_design import DEFAULT_METRICS, default_plan, design_protocol
 from ldntrial.core.titration import DoseStep, PlanWarning, TitrationPlan, parse_warning_code
 
 
@@ -28,11 +28,12 @@ class PlanChoices:
     start_date: dt.date
     time_zone: str
     baseline_days: int | None = None
-    start_dose: str = "1.5"
-    step: str = "1.5"
-    interval_days: int = 14
-    target: str = "4.5"
-    timing: str = "night"
+    # Left as None, the titration follows the LDN profile's usual regimen (default_plan).
+    start_dose: str | None = None
+    step: str | None = None
+    interval_days: int | None = None
+    target: str | None = None
+    timing: str | None = None
     custom_steps: tuple[DoseStep, ...] = ()
     reassessment_date: dt.date | None = None
     reassessment_override: str | None = None
@@ -56,15 +57,18 @@ def design_from_choices(
     instruments: InstrumentCatalogue,
     conditions: ConditionCatalogue,
 ) -> tuple[Protocol, tuple[PlanWarning, ...]]:
+    usual = default_plan(profile)
     plan = (
         None
         if choices.custom_steps
         else TitrationPlan.of(
-            start=choices.start_dose,
-            step=choices.step,
-            interval_days=choices.interval_days,
-            target=choices.target,
-            timing=choices.timing,
+            start=choices.start_dose or usual.start_dose.text,
+            step=choices.step or usual.step_dose.text,
+            interval_days=(
+                usual.interval_days if choices.interval_days is None else choices.interval_days
+            ),
+            target=choices.target or usual.target_dose.text,
+            timing=choices.timing or usual.timing,
         )
     )
     return design_protocol(

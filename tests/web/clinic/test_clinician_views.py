@@ -203,3 +203,14 @@ def test_the_audit_history_shows_the_patients_events(world):
 
 def test_a_researcher_cannot_read_the_audit_history(world):
     assert world.client("rae").get(f"/clinic/patients/{world.ana.pk}/audit/").status_code == 403
+
+
+def test_the_trial_form_starts_from_the_profiles_usual_regimen(world):
+    body = world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/trials/new/").content
+    text = body.decode()
+    assert (
+        "14 drug-free days, 1.5 mg at night stepping up by 1.5 mg every 14 days to 4.5 mg, "
+        "reassessment 12 weeks after the first dose"
+    ) in text
+    assert 'name="start_dose" value="1.5"' in text
+    assert 'name="success_percent" value="30"' in text

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ldntrial import data
 from ldntrial.core.diary import SideEffect
 from ldntrial.core.protocol import Protocol
+from ldntrial.core.protocol_design import default_plan
 from ldntrial.core.titration import WarningCode
 from ldntrial.web.clinic.models import Sex
 
@@ -75,11 +76,12 @@ class TrialForm(forms.Form):
         label="First baseline day",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    baseline_days = forms.IntegerField(initial=14, min_value=1, max_value=365)
-    start_dose = forms.CharField(initial="1.5", label="Start dose (mg)")
-    step = forms.CharField(initial="1.5", label="Step (mg)")
-    interval_days = forms.IntegerField(initial=14, label="Days between steps")
-    target = forms.CharField(initial="4.5", label="Target dose (mg)")
+    # Initial values come from the LDN profile's usual regimen (see __init__).
+    baseline_days = forms.IntegerField(min_value=1, max_value=365)
+    start_dose = forms.CharField(label="Start dose (mg)")
+    step = forms.CharField(label="Step (mg)")
+    interval_days = forms.IntegerField(label="Days between steps")
+    target = forms.CharField(label="Target dose (mg)")
     timing = forms.ChoiceField(choices=[("night", "At night"), ("morning", "In the morning")])
     reassessment_date = forms.DateField(
         required=False,
@@ -97,10 +99,9 @@ class TrialForm(forms.Form):
     )
     primary_metric = forms.ChoiceField(choices=metric_choices, initial="pain")
     success_percent = forms.IntegerField(
-        initial=30, min_value=1, max_value=100, label="Success: improvement from baseline (%)"
+        min_value=1, max_value=100, label="Success: improvement from baseline (%)"
     )
     success_probability = forms.DecimalField(
-        initial="0.8",
         min_value=0,
         max_value=1,
         decimal_places=2,
@@ -118,6 +119,22 @@ class TrialForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Accept these departures from usual practice",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        profile = data.ldn_profile()
+        usual = default_plan(profile)
+        for name, value in {
+            "baseline_days": profile.default_baseline_days,
+            "start_dose": usual.start_dose.text,
+            "step": usual.step_dose.text,
+            "interval_days": usual.interval_days,
+            "target": usual.target_dose.text,
+            "timing": usual.timing.value,
+            "success_percent": round(profile.success_relative_fall * 100),
+            "success_probability": profile.success_probability,
+        }.items():
+            self.fields[name].initial = value
 
 
 class DiaryForm(forms.Form):

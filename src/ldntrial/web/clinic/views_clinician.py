@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue, LdnTrialError, WarningsNotAccepted
 from ldntrial.core.planning import PlanChoices, design_from_choices
+from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS, default_plan
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
@@ -189,6 +190,11 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
             "form": form,
             "patient": patient,
             "evidence": [_evidence(key) for key in patient.conditions],
+            "usual": {
+                "plan": default_plan(data.ldn_profile()),
+                "baseline": data.ldn_profile().default_baseline_days,
+                "weeks": DEFAULT_REASSESSMENT_WEEKS,
+            },
         },
         status=_status(form),
     )
