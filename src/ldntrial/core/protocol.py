@@ -108,6 +108,8 @@ class AnalysisSettings:
     titration: TitrationHandling = TitrationHandling.MODEL
     trend: bool = False
     run_in_days: int = 0  # days after the first dose left out of the analysis
+    # Product rules (docs/decisions/0008): 7 matches the profile's minimum baseline (a 7-day
+    # average, as in FINAL); 14 maintenance days are two weeks at the steady dose.
     min_baseline_days: int = 7
     min_maintenance_days: int = 14
 
@@ -185,7 +187,7 @@ class Protocol:
         object.__setattr__(
             self, "dose_times", MappingProxyType({t: self.dose_times[t] for t in Timing})
         )
-        backfill = self.diary_backfill_days
+        backfill = self.diary_backfill_days  # product rule: at most two weeks late
         if isinstance(backfill, bool) or not isinstance(backfill, int) or not 0 <= backfill <= 14:
             raise InvalidValue(f"the diary backfill window must be 0 to 14 days, not {backfill!r}")
         if self.reassessment_override is not None and not self.reassessment_override.strip():

@@ -185,3 +185,14 @@ def test_staff_reading_a_patient_record_is_logged(world):
         world.ana.pk,
         world.dr_ode.pk,
     )
+
+
+def test_staff_reading_a_diary_through_the_api_or_a_prescription_is_logged(world):
+    before = last_sequence()
+    world.client("dr_ode").get(f"/api/trials/{world.ana_trial.pk}/diary")
+    world.client("phil").get(f"/pharmacy/prescriptions/{world.ana_trial.prescription.pk}/")
+    events = events_since(before)
+    assert [(e.action, e.actor_id, e.patient_id) for e in events] == [
+        (Action.READ, world.dr_ode.pk, world.ana.pk),
+        (Action.READ, world.phil.pk, world.ana.pk),
+    ]

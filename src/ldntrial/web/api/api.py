@@ -147,7 +147,10 @@ def read_trial(request: HttpRequest, trial_id: int) -> Any:
     "/trials/{trial_id}/diary", response={200: list[EntryOut], **ERRORS}, summary="Diary entries"
 )
 def read_diary(request: HttpRequest, trial_id: int) -> Any:
-    trial = _readable_trial(current_user(request), trial_id)
+    user = current_user(request)
+    trial = _readable_trial(user, trial_id)
+    if user.role == Role.CLINICIAN:
+        services.log_read(by=user, patient=trial.patient, what=f"trial {trial.pk} diary via API")
     return [_entry(e) for e in DiaryEntry.objects.filter(trial=trial, is_current=True)]
 
 

@@ -42,6 +42,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def prescription(request: HttpRequest, prescription_id: int) -> HttpResponse:
     user = current_user(request)
     item = in_clinic(Prescription, user, pk=prescription_id)
+    services.log_read(by=user, patient=item.trial.patient, what=f"prescription {item.pk} viewed")
     form = DispenseForm(request.POST or None)
     status = 200
     if request.method == "POST":
