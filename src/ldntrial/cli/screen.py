@@ -14,9 +14,9 @@ from ldntrial.cli.app import (
     parse_date,
 )
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.medicines import Severity
-from ldntrial.core.screening import Screening, Situation
-from ldntrial.core.screening import screen as run_screen
+from ldntrial.core.screening.catalogue import Severity
+from ldntrial.core.screening.screen import Screening, Situation
+from ldntrial.core.screening.screen import screen as run_screen
 
 # Safety screening.
 

@@ -13,8 +13,8 @@ from ldntrial.core.errors import DataFileError
 from ldntrial.core.evidence import StudyLibrary, parse_studies
 from ldntrial.core.evidence_summary import EvidenceContext, parse_context
 from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
-from ldntrial.core.medicines import MedicineCatalogue, parse_medicines
-from ldntrial.core.screening import Rules, parse_rules
+from ldntrial.core.screening.catalogue import MedicineCatalogue, parse_medicines
+from ldntrial.core.screening.screen import Rules, parse_rules
 
 
 def read_yaml(name: str) -> object:

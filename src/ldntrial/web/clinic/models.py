@@ -28,7 +28,7 @@ class Patient(models.Model):
     conditions = models.JSONField(default=list)
     time_zone = models.CharField(max_length=64)
     contact = models.CharField(max_length=200, blank=True)
-    situations = models.JSONField(default=list)  # ldntrial.core.screening.Situation values
+    situations = models.JSONField(default=list)  # ldntrial.core.screening.screen.Situation values
     surgery_planned = models.DateField(null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ldntrial import data
 from ldntrial.core.monitoring import DayReport, TrialStatus, trial_status
 from ldntrial.core.protocol import Protocol
-from ldntrial.core.screening import (
+from ldntrial.core.screening.screen import (
     MedicineLine,
     Resolution,
     ResolutionKind,

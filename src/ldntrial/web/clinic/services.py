@@ -370,7 +370,7 @@ def resolve_medication(
 def update_situations(
     *, by: User, patient: Patient, situations: list[str], surgery_planned: dt.date | None
 ) -> Patient:
-    from ldntrial.core.screening import Situation
+    from ldntrial.core.screening.screen import Situation
 
     for value in situations:
         Situation(value)  # refuses unknown situations

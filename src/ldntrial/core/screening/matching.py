@@ -12,8 +12,8 @@ import difflib
 from dataclasses import dataclass
 from functools import cached_property
 
-from ldntrial.core.medicines import MedicineCatalogue
-from ldntrial.core.text import CONNECTORS, words
+from ldntrial.core.screening.catalogue import MedicineCatalogue
+from ldntrial.core.screening.text import CONNECTORS, words
 
 # A corrected word must be at least this similar to a catalogue word to count as a match; a
 # word between SUGGEST and ACCEPT is left unrecognised, with the catalogue word as a suggestion.

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ldntrial.core.errors import DataFileError, InvalidValue
-from ldntrial.core.matching import Matcher
-from ldntrial.core.medicines import Medicine, MedicineCatalogue, Severity
+from ldntrial.core.screening.catalogue import Medicine, MedicineCatalogue, Severity
+from ldntrial.core.screening.matching import Matcher
 from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
 
 RULES_SCHEMA = "ldntrial.screening-rules/1"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ldntrial.core.matching import Matcher
-from ldntrial.core.medicines import parse_medicines
+from ldntrial.core.screening.catalogue import parse_medicines
+from ldntrial.core.screening.matching import Matcher
 
 SOURCE = [{"citation": "test source", "url": "https://example.org/label", "tag": "V"}]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ldntrial.core.errors import DataFileError
+from ldntrial.core.screening.text import normalise
 from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
-from ldntrial.core.text import normalise
 
 SCHEMA = "ldntrial.medicines/1"
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldntrial import data
-from ldntrial.core.medicines import Severity
-from ldntrial.core.screening import (
+from ldntrial.core.screening.catalogue import Severity
+from ldntrial.core.screening.screen import (
     MedicineLine,
     Resolution,
     ResolutionKind,
@@ -292,7 +292,7 @@ def test_a_rule_without_a_source_is_refused():
     import copy
 
     from ldntrial.core.errors import DataFileError
-    from ldntrial.core.screening import parse_rules
+    from ldntrial.core.screening.screen import parse_rules
 
     raw = copy.deepcopy(data.read_yaml("screening_rules.yaml"))
     del raw["rules"][0]["sources"]
@@ -304,7 +304,7 @@ def test_a_catalogue_entry_without_a_source_is_refused():
     import copy
 
     from ldntrial.core.errors import DataFileError
-    from ldntrial.core.medicines import parse_medicines
+    from ldntrial.core.screening.catalogue import parse_medicines
 
     raw = copy.deepcopy(data.read_yaml("medicines.yaml"))
     raw["medicines"][0]["sources"] = []

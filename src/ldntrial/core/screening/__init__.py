@@ -1,0 +1,1 @@
+"""Safety screening before LDN: medicine text, the vocabulary and catalogue, matching, rules."""
