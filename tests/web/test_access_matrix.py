@@ -40,8 +40,8 @@ ROWS = {
     "clinic:patient_audit": (lambda w: f"/clinic/patients/{w.ana.pk}/audit/", {"dr_ode": G}),
     "clinic:patient_invite": (lambda w: f"/clinic/patients/{w.ana.pk}/invite/", {"dr_ode": P}),
     "clinic:medication_add": (lambda w: f"/clinic/patients/{w.ana.pk}/medications/", {"dr_ode": P}),
-    "clinic:medication_remove": (
-        lambda w: f"/clinic/medications/{w.ana_medication.pk}/remove/",
+    "clinic:medication_stop": (
+        lambda w: f"/clinic/medications/{w.ana_medication.pk}/stop/",
         {"dr_ode": P},
     ),
     "clinic:trial_new": (lambda w: f"/clinic/patients/{w.ana.pk}/trials/new/", {"dr_ode": GP}),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -15,7 +17,9 @@ from ldntrial.cli.app import (
 )
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.screening.catalogue import Severity
-from ldntrial.core.screening.screen import Screening, Situation
+from ldntrial.core.screening.intervals import check_last_dose
+from ldntrial.core.screening.rules import Situation
+from ldntrial.core.screening.screen import MedicineLine, Screening
 from ldntrial.core.screening.screen import screen as run_screen
 
 # Safety screening.
@@ -53,6 +57,14 @@ def screen(
     surgery_planned: Annotated[
         str | None, typer.Option(help="Date of a planned operation or procedure, YYYY-MM-DD.")
     ] = None,
+    last_dose: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A medicine no longer taken and the day of its last dose, as MED=YYYY-MM-DD "
+            "(MED as given to --med, or another medicine); repeat. Opioids then set the "
+            "earliest first dose through their opioid-free interval.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Screen medicines and situations before LDN. The exit code encodes the verdict."""
@@ -63,8 +75,8 @@ def screen(
     if breastfeeding:
         situations.append(Situation.BREASTFEEDING)
     result = run_screen(
-        list(med or ()),
-        catalogue=data.medicines(),
+        medicine_lines(med or (), last_dose or (), today=env.now.date()),
+        matcher=data.matcher(),
         rules=data.screening_rules(),
         situations=situations,
         surgery_planned=parse_date(surgery_planned, "--surgery-planned")
@@ -79,6 +91,32 @@ def screen(
     raise typer.Exit(SCREEN_EXIT[result.verdict])
 
 
+def medicine_lines(
+    medicines: Sequence[str], stopped: Sequence[str], *, today: dt.date
+) -> list[MedicineLine]:
+    """The --med lines, with those named by --last-dose marked stopped (others added)."""
+    last: dict[str, dt.date] = {}
+    for item in stopped:
+        text, sep, day = item.rpartition("=")
+        if not sep or not text.strip():
+            raise InvalidValue(
+                f"--last-dose {item!r} is not MED=YYYY-MM-DD, "
+                "e.g. --last-dose 'tramadol=2026-11-20'"
+            )
+        when = parse_date(day.strip(), "--last-dose")
+        last[text.strip()] = check_last_dose(when, today=today, field="--last-dose")
+    lines = [
+        MedicineLine(m, stopped=m.strip() in last, last_dose=last.get(m.strip())) for m in medicines
+    ]
+    listed = {m.strip() for m in medicines}
+    lines.extend(
+        MedicineLine(text, stopped=True, last_dose=day)
+        for text, day in last.items()
+        if text not in listed
+    )
+    return lines
+
+
 def _situation(text: str) -> Situation:
     try:
         return Situation(text.strip().lower().replace("-", "_"))
@@ -88,8 +126,18 @@ def _situation(text: str) -> Situation:
 
 
 def screening_json(result: Screening) -> dict[str, Any]:
+    limit = result.earliest_first_dose
     return {
         "verdict": result.verdict.value,
+        "earliest_first_dose": None
+        if limit is None
+        else {
+            "date": limit.earliest.isoformat(),
+            "medicine": limit.medicine,
+            "last_dose": limit.last_dose.isoformat(),
+            "interval": limit.interval.key,
+            "interval_days": limit.interval.days,
+        },
         "findings": [
             {
                 "severity": f.severity.value,
@@ -97,6 +145,8 @@ def screening_json(result: Screening) -> dict[str, Any]:
                 "text": f.text,
                 "line": f.line,
                 "medicine": f.medicine_key,
+                "components": list(f.components),
+                "matched_by": None if f.how is None else f.how.value,
                 "confidence": f.confidence,
                 "suggestion": f.suggestion,
                 "reason": f.reason,
@@ -119,23 +169,33 @@ def screening_table(result: Screening) -> Any:
         title_justify="left",
         show_lines=True,
     )
-    for column in ("Severity", "Finding", "As typed", "Why", "What to do", "Source"):
+    for column in ("Severity", "Finding", "As typed", "Matched by", "Why", "What to do", "Source"):
         table.add_column(column)
     for f in result.findings:
         subject = f.subject
-        if f.confidence is not None and f.confidence < 1:
-            subject += f" (match {f.confidence:.0%})"
+        if f.components:
+            subject += f" ({', '.join(f.components)})"
         if f.suggestion:
-            subject += f" - did you mean {f.suggestion}?"
+            subject += f" - it resembles {f.suggestion}: check before choosing it"
+        how = "-" if f.how is None else f.how.label
+        if f.how is not None and f.confidence is not None and f.confidence < 1:
+            how += f" ({f.confidence:.0%})"
         source = "; ".join(s.url or s.citation for s in f.sources[:2]) or "-"
         table.add_row(
             f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value}[/]",
             subject,
             f.text,
+            how,
             f.reason,
             f.action,
             source,
         )
     if not result.findings:
-        table.add_row("info", "nothing to screen", "", "no medicines or situations given", "", "")
+        table.add_row(
+            "info", "nothing to screen", "", "", "no medicines or situations given", "", ""
+        )
+    limit = result.earliest_first_dose
+    if limit is not None:
+        table.caption = f"Earliest first dose: {limit.earliest.isoformat()}: {limit.describe()}"
+        table.caption_justify = "left"
     return table

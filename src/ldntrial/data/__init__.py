@@ -14,7 +14,8 @@ from ldntrial.core.evidence import StudyLibrary, parse_studies
 from ldntrial.core.evidence_summary import EvidenceContext, parse_context
 from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
 from ldntrial.core.screening.catalogue import MedicineCatalogue, parse_medicines
-from ldntrial.core.screening.screen import Rules, parse_rules
+from ldntrial.core.screening.matching import Matcher
+from ldntrial.core.screening.rules import Rules, parse_rules
 
 
 def read_yaml(name: str) -> object:
@@ -58,3 +59,9 @@ def studies() -> StudyLibrary:
 @cache
 def evidence_context() -> EvidenceContext:
     return parse_context(read_yaml("evidence_context.yaml"))
+
+
+@cache
+def matcher() -> Matcher:
+    """The matcher over the curated catalogue (built once: its indexes are cached on it)."""
+    return Matcher(medicines())

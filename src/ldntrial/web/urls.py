@@ -22,9 +22,9 @@ clinic_urls = (
             name="medication_add",
         ),
         path(
-            "medications/<int:medication_id>/remove/",
-            clinician.medication_remove,
-            name="medication_remove",
+            "medications/<int:medication_id>/stop/",
+            clinician.medication_stop,
+            name="medication_stop",
         ),
         path("patients/<int:patient_id>/trials/new/", clinician.trial_new, name="trial_new"),
         path("patients/<int:patient_id>/screening/", clinician.screening, name="screening"),

@@ -13,9 +13,9 @@ from ldntrial.core.screening.screen import (
     MedicineLine,
     Resolution,
     ResolutionKind,
-    Situation,
     screen,
 )
+from ldntrial.core.screening.rules import Situation
 
 C = Severity.CONTRAINDICATED
 U = Severity.UNRECOGNISED
@@ -137,8 +137,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def catalogue():
-    return data.medicines()
+def matcher():
+    return data.matcher()
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +151,8 @@ def test_the_table_has_at_least_80_cases():
 
 
 @pytest.mark.parametrize(("typed", "verdict", "key", "why"), CASES, ids=[c[0] for c in CASES])
-def test_each_line_as_typed(catalogue, rules, typed, verdict, key, why):
-    result = screen([typed], catalogue=catalogue, rules=rules)
+def test_each_line_as_typed(matcher, rules, typed, verdict, key, why):
+    result = screen([typed], matcher=matcher, rules=rules)
     assert result.verdict is verdict, why
     keys = [f.medicine_key for f in result.findings]
     if key is None:
@@ -165,24 +165,24 @@ def test_each_line_as_typed(catalogue, rules, typed, verdict, key, why):
             assert finding.text == typed
 
 
-def test_an_unknown_word_beside_a_known_opioid_is_also_reported(catalogue, rules):
-    result = screen(["tramadol and zzyzxine"], catalogue=catalogue, rules=rules)
+def test_an_unknown_word_beside_a_known_opioid_is_also_reported(matcher, rules):
+    result = screen(["tramadol and zzyzxine"], matcher=matcher, rules=rules)
     assert [f.severity for f in result.findings] == [C, U]
     assert result.findings[1].subject == "zzyzxine"
 
 
-def test_blank_lines_are_not_findings(catalogue, rules):
-    assert screen(["", "   "], catalogue=catalogue, rules=rules).findings == ()
+def test_blank_lines_are_not_findings(matcher, rules):
+    assert screen(["", "   "], matcher=matcher, rules=rules).findings == ()
 
 
-def test_a_weak_match_is_unrecognised_with_a_suggestion(catalogue, rules):
-    (finding,) = screen(["trmdl 50"], catalogue=catalogue, rules=rules).findings
+def test_a_weak_match_is_unrecognised_with_a_suggestion(matcher, rules):
+    (finding,) = screen(["trmdl 50"], matcher=matcher, rules=rules).findings
     assert finding.severity is U
     assert finding.suggestion == "tramadol"
 
 
-def test_opioid_findings_cite_the_naltrexone_label(catalogue, rules):
-    (finding,) = screen(["oxycodone"], catalogue=catalogue, rules=rules).findings
+def test_opioid_findings_cite_the_naltrexone_label(matcher, rules):
+    (finding,) = screen(["oxycodone"], matcher=matcher, rules=rules).findings
     assert any("drugcentral.org/label" in (s.url or "") for s in finding.sources)
     assert "7-10 days" in finding.action
 
@@ -190,15 +190,15 @@ def test_opioid_findings_cite_the_naltrexone_label(catalogue, rules):
 # Resolutions by the clinician.
 
 
-def test_a_resolved_line_takes_the_chosen_entry(catalogue, rules):
+def test_a_resolved_line_takes_the_chosen_entry(matcher, rules):
     line = MedicineLine("Contramal 50", Resolution(ResolutionKind.CATALOGUE_ENTRY, "tramadol"))
-    (finding,) = screen([line], catalogue=catalogue, rules=rules).findings
+    (finding,) = screen([line], matcher=matcher, rules=rules).findings
     assert (finding.severity, finding.medicine_key) == (C, "tramadol")
 
 
-def test_a_line_confirmed_not_an_opioid_is_info_naming_who_confirmed(catalogue, rules):
+def test_a_line_confirmed_not_an_opioid_is_info_naming_who_confirmed(matcher, rules):
     line = MedicineLine("metformin 500mg", Resolution(ResolutionKind.NOT_AN_OPIOID, by="dr-ode"))
-    (finding,) = screen([line], catalogue=catalogue, rules=rules).findings
+    (finding,) = screen([line], matcher=matcher, rules=rules).findings
     assert finding.severity is I
     assert finding.reason == "confirmed not an opioid by dr-ode"
 
@@ -218,13 +218,13 @@ def test_a_line_confirmed_not_an_opioid_is_info_naming_who_confirmed(catalogue, 
         (Situation.AUTOIMMUNE_THYROIDITIS, M),
     ],
 )
-def test_each_situation_has_a_sourced_rule(catalogue, rules, situation, severity):
-    (finding,) = screen([], catalogue=catalogue, rules=rules, situations=[situation]).findings
+def test_each_situation_has_a_sourced_rule(matcher, rules, situation, severity):
+    (finding,) = screen([], matcher=matcher, rules=rules, situations=[situation]).findings
     assert finding.severity is severity
     assert finding.sources
 
 
-def test_a_planned_operation_asks_to_plan_analgesia(catalogue, rules):
+def test_a_planned_operation_asks_to_plan_analgesia(matcher, rules):
     result = screen(
         [],
         catalogue=catalogue,
@@ -238,7 +238,7 @@ def test_a_planned_operation_asks_to_plan_analgesia(catalogue, rules):
     assert "48 hours" in finding.action
 
 
-def test_the_verdict_is_the_most_severe_finding_and_order_is_deterministic(catalogue, rules):
+def test_the_verdict_is_the_most_severe_finding_and_order_is_deterministic(matcher, rules):
     result = screen(
         ["paracetamol", "levothyroxine", "Imodium", "zzz-unknown", "Zydol"],
         catalogue=catalogue,
@@ -261,25 +261,25 @@ unknown_words = st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=8, max_size=12
 
 @settings(max_examples=60, deadline=None)
 @given(medicines=st.lists(known, max_size=5), extra=known)
-def test_adding_a_medicine_never_lowers_the_verdict(catalogue, rules, medicines, extra):
-    before = screen(medicines, catalogue=catalogue, rules=rules).verdict
-    after = screen([*medicines, extra], catalogue=catalogue, rules=rules).verdict
+def test_adding_a_medicine_never_lowers_the_verdict(matcher, rules, medicines, extra):
+    before = screen(medicines, matcher=matcher, rules=rules).verdict
+    after = screen([*medicines, extra], matcher=matcher, rules=rules).verdict
     assert after.rank <= before.rank
 
 
 @settings(max_examples=60, deadline=None)
 @given(word=unknown_words)
-def test_text_not_in_the_catalogue_is_unrecognised(catalogue, rules, word):
-    assert screen([word], catalogue=catalogue, rules=rules).verdict is U
+def test_text_not_in_the_catalogue_is_unrecognised(matcher, rules, word):
+    assert screen([word], matcher=matcher, rules=rules).verdict is U
 
 
 @settings(max_examples=40, deadline=None)
 @given(medicines=st.lists(known, min_size=1, max_size=6), seed=st.randoms())
-def test_the_result_does_not_depend_on_the_order_of_the_list(catalogue, rules, medicines, seed):
+def test_the_result_does_not_depend_on_the_order_of_the_list(matcher, rules, medicines, seed):
     shuffled = list(medicines)
     seed.shuffle(shuffled)
-    a = screen(medicines, catalogue=catalogue, rules=rules)
-    b = screen(shuffled, catalogue=catalogue, rules=rules)
+    a = screen(medicines, matcher=matcher, rules=rules)
+    b = screen(shuffled, matcher=matcher, rules=rules)
     assert a.verdict == b.verdict
 
     def summary(result):
@@ -292,7 +292,7 @@ def test_a_rule_without_a_source_is_refused():
     import copy
 
     from ldntrial.core.errors import DataFileError
-    from ldntrial.core.screening.screen import parse_rules
+    from ldntrial.core.screening.rules import parse_rules
 
     raw = copy.deepcopy(data.read_yaml("screening_rules.yaml"))
     del raw["rules"][0]["sources"]
@@ -312,7 +312,7 @@ def test_a_catalogue_entry_without_a_source_is_refused():
         parse_medicines(raw)
 
 
-def test_every_shipped_entry_has_a_source_with_a_url(catalogue):
-    for medicine in catalogue.medicines.values():
+def test_every_shipped_entry_has_a_source_with_a_url(matcher):
+    for medicine in matcher.catalogue.medicines.values():
         assert medicine.sources, medicine.key
         assert all(s.url for s in medicine.sources), medicine.key

@@ -30,10 +30,11 @@ def last_sequence():
             "clinic.Medication",
         ),
         (
-            lambda w: services.remove_medication(
+            lambda w: services.stop_medication(
                 by=w.dr_ode,
                 medication=services.add_medication(by=w.dr_ode, patient=w.ana, text="x 1 mg"),
-                reason="stopped",
+                last_dose_on=dt.date(2026, 1, 2),
+                reason="stopped by GP",
             ),
             None,
             "clinic.Medication",
@@ -54,16 +55,16 @@ def last_sequence():
             "clinic.Prescription",
         ),
     ],
-    ids=["add medication", "remove medication", "diary entry", "dispense"],
+    ids=["add medication", "stop medication", "diary entry", "dispense"],
 )
 def test_every_clinical_write_produces_exactly_one_event(world, write, action, object_type):
     before = last_sequence()
     write(world)
     events = events_since(before)
-    if action is None:  # the helper's own add is one event, the removal the other
+    if action is None:  # the helper's own add is one event, the stop the other
         assert [(e.action, e.object_type) for e in events] == [
             (Action.CREATE, object_type),
-            (Action.DELETE, object_type),
+            (Action.UPDATE, object_type),
         ]
     else:
         assert [(e.action, e.object_type) for e in events] == [(action, object_type)]

@@ -72,23 +72,40 @@ def test_pharmacists_cannot_create_patients(world):
     assert not Patient.objects.filter(label="FM-0077").exists()
 
 
-def test_the_medication_list_is_kept_and_removal_keeps_the_row(world):
+def test_the_medication_list_is_kept_and_stopping_keeps_the_row_with_its_last_dose(world):
     client = world.client("dr_ode")
     client.post(f"/clinic/patients/{world.ana.pk}/medications/", {"text": "  tramadol   50 mg "})
     medication = Medication.objects.get(patient=world.ana)
     assert medication.text == "tramadol 50 mg"
-    response = client.post(f"/clinic/medications/{medication.pk}/remove/", {"reason": "stopped"})
+    prefix = f"stop{medication.pk}"
+    response = client.post(
+        f"/clinic/medications/{medication.pk}/stop/",
+        {f"{prefix}-last_dose_on": "2026-01-02", f"{prefix}-reason": "stopped by GP"},
+    )
     assert response.status_code == 302
     medication.refresh_from_db()
     assert medication.removed_at is not None
+    assert (medication.last_dose_on, medication.removal_reason) == (
+        dt.date(2026, 1, 2),
+        "stopped by GP",
+    )
+    page = client.get(f"/clinic/patients/{world.ana.pk}/").content.decode()
+    assert "Recorded as no longer taken: tramadol 50 mg" in page  # once, as a message
     assert "tramadol" not in client.get(f"/clinic/patients/{world.ana.pk}/").content.decode()
+
+
+def test_stopping_a_medicine_needs_the_last_dose_and_a_reason(world):
+    medication = services.add_medication(by=world.dr_ode, patient=world.ana, text="tramadol")
+    response = world.client("dr_ode").post(f"/clinic/medications/{medication.pk}/stop/", {})
+    assert response.status_code == 400
+    medication.refresh_from_db()
+    assert medication.removed_at is None
 
 
 def test_an_empty_medicine_is_refused_with_a_message(world):
     client = world.client("dr_ode")
-    response = client.post(
-        f"/clinic/patients/{world.ana.pk}/medications/", {"text": " "}, follow=True
-    )
+    response = client.post(f"/clinic/patients/{world.ana.pk}/medications/", {"text": " "})
+    assert response.status_code == 400
     assert "Write the medicine as the patient takes it." in response.content.decode()
     assert not Medication.objects.filter(patient=world.ana).exists()
 

@@ -1,38 +1,108 @@
-"""Matching free-text medicine lines to the catalogue.
+"""Matching free-text medicine lines to known names, asymmetrically.
 
-"Tylenol #3 1 tab prn", "tramadol/apap 37.5/325", "oxycodon 5mg": strengths, forms and
-frequencies are dropped, brand names map to their product, combinations are split into their
-parts, and small misspellings are corrected with a confidence score. Whatever is left that may
-name a medicine is returned as unrecognised: it is never dropped and never assumed safe.
+"Tylenol #3 1 tab prn", "tramadol/apap 37.5/325", "Robitussin AC": strengths, forms and
+frequencies are dropped, and the rest is matched against the names of the curated catalogue and
+of the vendored vocabulary, longest names first. Clearing needs certainty, flagging does not:
+
+- every word that may name a medicine must be matched exactly; whatever is left (an unknown word,
+  a qualifier such as "AC" or "Plus" after a known brand) is returned as a leftover, which the
+  screen reports as unrecognised: it is never dropped and never assumed safe;
+- street names and abbreviations ("op", "DM") count only when every other word of the line names a
+  medicine too, so "coal tar shampoo" and "DM type 2" never name opium or dextromethorphan;
+- a misspelt word is never corrected into a match: a leftover that resembles an opioid's name is
+  flagged as that opioid (fuzzy), and one that resembles another name only carries a suggestion.
 """
 
 from __future__ import annotations
 
-import difflib
+import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
-from ldntrial.core.screening.catalogue import MedicineCatalogue
-from ldntrial.core.screening.text import CONNECTORS, words
+from rapidfuzz import fuzz, process
 
-# A corrected word must be at least this similar to a catalogue word to count as a match; a
-# word between SUGGEST and ACCEPT is left unrecognised, with the catalogue word as a suggestion.
-ACCEPT = 0.85
-SUGGEST = 0.7
+from ldntrial.core.screening.catalogue import MedicineCatalogue, Severity
+from ldntrial.core.screening.ingredients import Ingredients
+from ldntrial.core.screening.text import CONNECTORS, HISTORY, QUALIFIERS, words
+from ldntrial.core.sources import Source
+
+# A leftover word at least this similar (0-100) to a word of an opioid's name is flagged as that
+# opioid; a leftover at least SUGGEST-similar to any known name carries it as a suggestion.
+FLAG = 80
+SUGGEST = 70
 FUZZY_MIN_LENGTH = 5  # shorter words are too easily mistaken for one another
+CATALOGUE_SOURCE = "catalogue"
+
+
+class MatchKind(enum.Enum):
+    """How a piece of a line was matched to a name."""
+
+    EXACT = "exact"  # the line, as typed, is a known name
+    NORMALISED = "normalised"  # the line is one known name once strengths, forms and doses go
+    COMPONENT = "component"  # one of several medicines named in the line
+    FUZZY = "fuzzy"  # a misspelling that resembles an opioid's name: it raises, never clears
+
+    @property
+    def label(self) -> str:
+        return {
+            MatchKind.EXACT: "exact name",
+            MatchKind.NORMALISED: "name without strength and form",
+            MatchKind.COMPONENT: "part of a combination",
+            MatchKind.FUZZY: "resembles (possible misspelling)",
+        }[self]
+
+
+@dataclass(frozen=True)
+class VocabularyReading:
+    """One meaning of a name in the vendored vocabulary."""
+
+    display: str
+    kind: str  # "substance" or "product"
+    components: tuple[str, ...]  # substance names
+    source: str  # a vocabulary source id
+
+
+class Vocabulary(Protocol):
+    """The vendored names (core.screening.vocabulary), as the matcher uses them."""
+
+    def readings(self, name: str) -> tuple[VocabularyReading, ...]: ...
+
+    def source(self, key: str) -> Source | None: ...
+
+    @property
+    def names(self) -> Sequence[str]: ...
+
+    @property
+    def longest_name(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One meaning of a matched name: a product or substance and its ingredients."""
+
+    display: str
+    components: tuple[str, ...]  # catalogue keys (curated) or substance names (vocabulary)
+    source: str  # "catalogue" or a vocabulary source id
+    product: str | None = None  # the catalogue entry, when the curated catalogue names it
 
 
 @dataclass(frozen=True)
 class Match:
-    key: str
-    text: str  # the words of the line that named it
-    confidence: float  # 1.0 for an exact name
+    text: str  # the words of the line that named it, as typed
+    how: MatchKind
+    readings: tuple[Reading, ...]
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
 class Leftover:
+    """Words of a line that name nothing known."""
+
     text: str
-    suggestion: str | None  # a catalogue name it resembles, when one does
+    suggestion: str | None = None  # a known name it resembles: shown, never chosen for anyone
+    after: str | None = None  # the known brand it qualifies ("Robitussin" in "Robitussin AC")
 
 
 @dataclass(frozen=True)
@@ -40,78 +110,179 @@ class LineMatch:
     line: str
     matches: tuple[Match, ...]
     leftovers: tuple[Leftover, ...]
+    says_stopped: bool = False  # the text says it is no longer taken ("stopped 2022")
+
+
+@dataclass
+class _Token:
+    typed: str
+    matched: int | None = None  # index of the span that matched it
 
 
 class Matcher:
-    def __init__(self, catalogue: MedicineCatalogue) -> None:
+    """Names of the curated catalogue and the vendored vocabulary, matched to typed lines."""
+
+    def __init__(self, catalogue: MedicineCatalogue, vocabulary: Vocabulary | None = None) -> None:
         self.catalogue = catalogue
+        self.vocabulary = vocabulary
 
     @cached_property
-    def vocabulary(self) -> tuple[str, ...]:
-        return tuple(sorted({w for name in self.catalogue.index for w in name.split()}))
+    def ingredients(self) -> Ingredients:
+        return Ingredients(self.catalogue)
+
+    def source_of(self, reading: Reading) -> Source | None:
+        """The vocabulary's source for a reading it gave (the catalogue cites per entry)."""
+        if reading.source == CATALOGUE_SOURCE or self.vocabulary is None:
+            return None
+        return self.vocabulary.source(reading.source)
+
+    def readings(self, name: str) -> tuple[Reading, ...]:
+        found: list[Reading] = []
+        key = self.catalogue.index.get(name)
+        if key is not None:
+            entry = self.catalogue.get(key)
+            found.append(Reading(entry.generic, entry.ingredients, CATALOGUE_SOURCE, key))
+        if self.vocabulary is not None:
+            found.extend(
+                Reading(r.display, r.components, r.source) for r in self.vocabulary.readings(name)
+            )
+        return tuple(found)
+
+    def is_restricted(self, name: str) -> bool:
+        """A street name or abbreviation only (no other reading)."""
+        if name not in self.catalogue.restricted:
+            return False
+        return self.vocabulary is None or not self.vocabulary.readings(name)
 
     @cached_property
     def longest_name(self) -> int:
-        return max(len(name.split()) for name in self.catalogue.index)
+        longest = max(len(name.split()) for name in self.catalogue.index)
+        return max(longest, self.vocabulary.longest_name if self.vocabulary else 0)
 
     def match(self, line: str) -> LineMatch:
         raw = words(line)
-        corrected: list[tuple[str, float, str]] = []  # (word used, confidence, word typed)
-        for word in raw:
-            corrected.append(self._correct(word))
-        matches: list[Match] = []
-        leftovers: list[Leftover] = []
-        pending: list[tuple[str, float, str]] = []
+        says_stopped = any(w in HISTORY for w in raw)
+        tokens = [_Token(w) for w in raw if w not in HISTORY]
+        spans = self._spans(tokens)
+        content = [t for t in tokens if t.typed not in CONNECTORS]
+        # Street names and abbreviations count only when the whole line is medicines.
+        if any(t.matched is None for t in content):
+            for index, (phrase, _) in enumerate(spans):
+                if phrase is not None and self.is_restricted(phrase):
+                    spans[index] = (None, ())
+                    for t in tokens:
+                        if t.matched == index:
+                            t.matched = None
+        matched = [(phrase, found) for phrase, found in spans if phrase is not None]
+        how = _how(line, matched, unmatched=any(t.matched is None for t in content))
+        matches = [
+            Match(" ".join(t.typed for t in found), how, self.readings(phrase))
+            for phrase, found in matched
+        ]
+        leftovers = self._leftovers(tokens, spans)
+        return LineMatch(line, tuple(matches), tuple(leftovers), says_stopped)
+
+    def _spans(self, tokens: list[_Token]) -> list[tuple[str | None, tuple[_Token, ...]]]:
+        """Longest known names first, left to right. Connectors sit inside names."""
+        spans: list[tuple[str | None, tuple[_Token, ...]]] = []
         i = 0
-        while i < len(corrected):
-            found = None
-            # Connectors ("with", "and") sit inside names without counting as words.
-            for size in range(min(2 * self.longest_name, len(corrected) - i), 0, -1):
-                span = [w for w in corrected[i : i + size] if w[0] not in CONNECTORS]
-                if not span or corrected[i][0] in CONNECTORS:
-                    continue
-                phrase = " ".join(w[0] for w in span)
-                key = self.catalogue.index.get(phrase)
-                if key is not None and all(w[1] >= ACCEPT for w in span):
-                    found = (size, key, span)
-                    break
-            if found is None:
-                pending.append(corrected[i])
+        while i < len(tokens):
+            if tokens[i].typed in CONNECTORS:
                 i += 1
                 continue
-            size, key, span = found
-            leftovers.extend(self._leftover(pending))
-            pending = []
-            matches.append(
-                Match(key, " ".join(w[2] for w in span), round(min(w[1] for w in span), 2))
-            )
-            i += size
-        leftovers.extend(self._leftover(pending))
-        return LineMatch(line, tuple(matches), tuple(leftovers))
+            for size in range(min(2 * self.longest_name, len(tokens) - i), 0, -1):
+                window = tokens[i : i + size]
+                if window[-1].typed in CONNECTORS:
+                    continue
+                found = tuple(t for t in window if t.typed not in CONNECTORS)
+                phrase = " ".join(t.typed for t in found)
+                if self.readings(phrase):
+                    for t in found:
+                        t.matched = len(spans)
+                    spans.append((phrase, found))
+                    i += size
+                    break
+            else:
+                i += 1
+        return spans
 
-    def _correct(self, word: str) -> tuple[str, float, str]:
-        if word in CONNECTORS or word in self._vocabulary_set or len(word) < FUZZY_MIN_LENGTH:
-            return (word, 1.0, word)
-        close = difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=SUGGEST)
-        if not close:
-            return (word, 0.0, word)
-        ratio = difflib.SequenceMatcher(None, word, close[0]).ratio()
-        return (close[0], ratio, word)
+    def _leftovers(
+        self, tokens: list[_Token], spans: list[tuple[str | None, tuple[_Token, ...]]]
+    ) -> list[Leftover]:
+        """Unmatched words, in runs, each run with what it may be and the brand it follows."""
+        leftovers: list[Leftover] = []
+        run: list[_Token] = []
+        previous: str | None = None  # the phrase matched just before the run
+
+        def close(following: str | None) -> None:
+            meaningful = [t.typed for t in run if t.typed not in CONNECTORS]
+            if meaningful:
+                text = " ".join(meaningful)
+                qualifies = previous if meaningful[0] in QUALIFIERS else None
+                if qualifies is None and meaningful[-1] in QUALIFIERS:
+                    qualifies = following
+                leftovers.append(Leftover(text, self.suggest(text), qualifies))
+            run.clear()
+
+        for token in tokens:
+            if token.matched is None:
+                run.append(token)
+                continue
+            phrase = spans[token.matched][0]
+            if run:
+                close(phrase)
+            previous = phrase
+        if run:
+            close(None)
+        return leftovers
+
+    # Fuzzy: suggestions and opioid look-alikes.
 
     @cached_property
-    def _vocabulary_set(self) -> frozenset[str]:
-        return frozenset(self.vocabulary)
+    def _names(self) -> tuple[str, ...]:
+        names = set(self.catalogue.index) - self.catalogue.restricted
+        if self.vocabulary is not None:
+            names.update(self.vocabulary.names)
+        return tuple(sorted(names))
 
-    def _leftover(self, pending: list[tuple[str, float, str]]) -> list[Leftover]:
-        """Unmatched words that may name a medicine, kept together as one piece of text."""
-        meaningful = [w for w in pending if w[2] not in CONNECTORS and len(w[2]) >= 3]
-        if not meaningful:
-            return []
-        suggestion = None
-        for used, confidence, typed in meaningful:
-            if used != typed and confidence >= SUGGEST:
-                key = self.catalogue.index.get(used)
-                if key is not None:
-                    suggestion = self.catalogue.get(key).generic
-                    break
-        return [Leftover(" ".join(w[2] for w in pending if w[2] not in CONNECTORS), suggestion)]
+    def suggest(self, text: str) -> str | None:
+        """A known name the text resembles, for the clinician to consider (never applied)."""
+        if len(text.replace(" ", "")) < FUZZY_MIN_LENGTH:
+            return None
+        best = process.extractOne(text, self._names, scorer=fuzz.ratio, score_cutoff=SUGGEST)
+        return None if best is None else str(best[0])
+
+    @cached_property
+    def _opioid_words(self) -> dict[str, str]:
+        """Words of the catalogue's names for opioid-relevant entries -> the entry's key."""
+        found: dict[str, str] = {}
+        for name, key in sorted(self.catalogue.index.items()):
+            entry = self.catalogue.get(key)
+            if entry.severity.rank > Severity.CAUTION.rank or name in self.catalogue.restricted:
+                continue
+            for word in name.split():
+                if len(word) >= FUZZY_MIN_LENGTH and word not in QUALIFIERS:
+                    found.setdefault(word, key)
+        return found
+
+    def resembles_opioid(self, text: str) -> tuple[str, float] | None:
+        """The catalogue entry of an opioid whose name a leftover word resembles, and how much."""
+        best: tuple[str, float] | None = None
+        candidates = list(self._opioid_words)
+        for word in text.split():
+            if len(word) < FUZZY_MIN_LENGTH:
+                continue
+            hit = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FLAG)
+            if hit is not None and (best is None or hit[1] > best[1] * 100):
+                best = (self._opioid_words[str(hit[0])], round(float(hit[1]) / 100, 2))
+        return best
+
+
+def _how(
+    line: str, matched: Iterable[tuple[str, tuple[_Token, ...]]], *, unmatched: bool
+) -> MatchKind:
+    pieces = list(matched)
+    if len(pieces) != 1 or unmatched:
+        return MatchKind.COMPONENT
+    typed = " ".join(line.casefold().split())
+    return MatchKind.EXACT if " ".join(words(typed)) == typed else MatchKind.NORMALISED

@@ -1,83 +1,32 @@
 """Screening before LDN: medicines, conditions and planned procedures, each finding sourced.
 
 ``screen`` returns every finding in a deterministic order (most severe first, then in the order
-the medicines were listed) and an overall verdict, the most severe finding. Text that names no
-catalogue entry is an ``unrecognised`` finding that the clinician must resolve.
+the medicines were listed) and an overall verdict, the most severe finding. Text that names
+nothing known is an ``unrecognised`` finding that the clinician must resolve; a misspelling that
+resembles an opioid is flagged as that opioid. A medicine recorded as stopped, with its last dose,
+sets the earliest first dose through its opioid-free interval.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
-from ldntrial.core.errors import DataFileError, InvalidValue
-from ldntrial.core.screening.catalogue import Medicine, MedicineCatalogue, Severity
-from ldntrial.core.screening.matching import Matcher
-from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
-
-RULES_SCHEMA = "ldntrial.screening-rules/1"
-
-
-class Situation(enum.Enum):
-    """Conditions and situations a clinician records before LDN."""
-
-    OPIOID_USE_DISORDER_TREATMENT = "opioid_use_disorder_treatment"
-    PREGNANT = "pregnant"
-    BREASTFEEDING = "breastfeeding"
-    ACUTE_HEPATITIS = "acute_hepatitis"
-    LIVER_FAILURE = "liver_failure"
-    NALTREXONE_HYPERSENSITIVITY = "naltrexone_hypersensitivity"
-    AUTOIMMUNE_THYROIDITIS = "autoimmune_thyroiditis"
-    SURGERY_PLANNED = "surgery_planned"
-
-
-@dataclass(frozen=True)
-class Rule:
-    situation: Situation
-    label: str
-    severity: Severity
-    reason: str
-    action: str
-    sources: tuple[Source, ...]
-
-
-@dataclass(frozen=True)
-class Rules:
-    rules: Mapping[Situation, Rule]
-    gaps: tuple[str, ...] = ()
-
-
-def parse_rules(raw: object, where: str = "screening_rules.yaml") -> Rules:
-    document = require_schema(raw, RULES_SCHEMA, where)
-    rows = document.get("rules")
-    if not isinstance(rows, list):
-        raise DataFileError(f"{where}: rules must be a list")
-    rules: dict[Situation, Rule] = {}
-    for number, row in enumerate(rows, start=1):
-        entry = require_mapping(row, f"{where}: rule {number}")
-        at = f"{where}: rule {entry.get('situation', number)!r}"
-        try:
-            situation = Situation(entry.get("situation"))
-            severity = Severity(entry.get("severity"))
-        except ValueError as error:
-            raise DataFileError(f"{at}: {error}") from None
-        texts = {}
-        for name in ("label", "reason", "action"):
-            value = entry.get(name)
-            if not isinstance(value, str) or not value.strip():
-                raise DataFileError(f"{at}: needs {name}")
-            texts[name] = " ".join(value.split())
-        rules[situation] = Rule(
-            situation,
-            texts["label"],
-            severity,
-            texts["reason"],
-            texts["action"],
-            parse_sources(entry.get("sources"), at),
-        )
-    return Rules(rules, tuple(str(g) for g in document.get("gaps") or []))
+from ldntrial.core.errors import InvalidValue
+from ldntrial.core.screening.catalogue import Medicine, Severity, most_severe
+from ldntrial.core.screening.intervals import FirstDoseLimit, earliest_first_dose
+from ldntrial.core.screening.matching import (
+    CATALOGUE_SOURCE,
+    LineMatch,
+    Match,
+    Matcher,
+    MatchKind,
+    Reading,
+)
+from ldntrial.core.screening.rules import Rules, Situation
+from ldntrial.core.sources import Source
 
 
 class ResolutionKind(enum.Enum):
@@ -96,6 +45,8 @@ class Resolution:
 class MedicineLine:
     text: str
     resolution: Resolution | None = None
+    stopped: bool = False  # no longer taken
+    last_dose: dt.date | None = None  # the day of the last dose, when known
 
 
 @dataclass(frozen=True)
@@ -111,16 +62,26 @@ class Finding:
     confidence: float | None = None
     suggestion: str | None = None
     situation: Situation | None = None
+    how: MatchKind | None = None
+    components: tuple[str, ...] = ()  # the ingredients of the product it names
+
+    @property
+    def needs_resolving(self) -> bool:
+        """Unrecognised text, or a guess from a misspelling: the clinician says what it is."""
+        return self.line is not None and (
+            self.severity is Severity.UNRECOGNISED or self.how is MatchKind.FUZZY
+        )
 
 
 @dataclass(frozen=True)
 class Screening:
     findings: tuple[Finding, ...]
+    limits: tuple[FirstDoseLimit, ...] = ()  # opioid-free intervals of stopped opioids
 
     @property
     def verdict(self) -> Severity:
         """The most severe finding; ``info`` when there is nothing more."""
-        return min((f.severity for f in self.findings), key=lambda s: s.rank, default=Severity.INFO)
+        return most_severe(f.severity for f in self.findings)
 
     @property
     def contraindicated_medicines(self) -> tuple[str, ...]:
@@ -132,52 +93,81 @@ class Screening:
         )
 
     @property
-    def unrecognised_lines(self) -> frozenset[int]:
+    def lines_to_resolve(self) -> frozenset[int]:
         """Positions in the medicine list whose text the clinician must resolve."""
-        return frozenset(
-            f.line
-            for f in self.findings
-            if f.severity is Severity.UNRECOGNISED and f.line is not None
-        )
+        return frozenset(f.line for f in self.findings if f.needs_resolving and f.line is not None)
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
         """Findings that must be resolved before a trial can start."""
-        return tuple(
-            f
-            for f in self.findings
-            if f.severity in (Severity.CONTRAINDICATED, Severity.UNRECOGNISED)
-        )
+        return tuple(f for f in self.findings if f.severity.blocks_start)
+
+    @property
+    def earliest_first_dose(self) -> FirstDoseLimit | None:
+        return earliest_first_dose(self.limits)
 
 
 UNRECOGNISED_REASON = (
-    "this text names no medicine in the catalogue, so it cannot be checked for opioids"
+    "this text names nothing in the medicine vocabulary, so it cannot be checked for opioids"
 )
 UNRECOGNISED_ACTION = (
     "find out what it is; choose the catalogue entry it means, or confirm it is not an opioid"
+)
+QUALIFIED_REASON = (
+    "{brand} is known, but '{qualifier}' changes what the product contains (for example "
+    "codeine): this exact product is not in the vocabulary, so it cannot be cleared"
+)
+STOPPED_HINT = (
+    " The text says it was stopped: record it as stopped with the day of the last dose, so that "
+    "the opioid-free interval can be applied."
 )
 
 
 def screen(
     medicines: Sequence[MedicineLine | str],
     *,
-    catalogue: MedicineCatalogue,
+    matcher: Matcher,
     rules: Rules,
     situations: Iterable[Situation] = (),
     surgery_planned: dt.date | None = None,
     today: dt.date | None = None,
 ) -> Screening:
     """Screen a medicine list and the patient's situations."""
-    matcher = Matcher(catalogue)
+    screener = _Screener(matcher, today)
     findings: list[Finding] = []
+    limits: list[FirstDoseLimit] = []
     lines = [m if isinstance(m, MedicineLine) else MedicineLine(m) for m in medicines]
     for position, line in enumerate(lines):
         if not line.text.strip():
             continue
-        findings.extend(_medicine_findings(line, position, matcher, catalogue))
+        found, limit = screener.line(line, position)
+        findings.extend(found)
+        if limit is not None:
+            limits.append(limit)
+    findings.extend(_situation_findings(rules, situations, surgery_planned, today))
+    order = {s: i for i, s in enumerate(Situation)}
+    findings.sort(
+        key=lambda f: (
+            f.severity.rank,
+            f.line if f.line is not None else 10_000,
+            order[f.situation] if f.situation is not None else -1,
+            f.medicine_key or "",
+            f.subject,
+        )
+    )
+    return Screening(tuple(findings), tuple(limits))
+
+
+def _situation_findings(
+    rules: Rules,
+    situations: Iterable[Situation],
+    surgery_planned: dt.date | None,
+    today: dt.date | None,
+) -> list[Finding]:
     chosen = set(situations)
     if surgery_planned is not None:
         chosen.add(Situation.SURGERY_PLANNED)
+    findings = []
     for situation in sorted(chosen, key=lambda s: list(Situation).index(s)):
         rule = rules.rules.get(situation)
         if rule is None:
@@ -202,76 +192,253 @@ def screen(
                 situation=situation,
             )
         )
-    order = {s: i for i, s in enumerate(Situation)}
-    findings.sort(
-        key=lambda f: (
-            f.severity.rank,
-            f.line if f.line is not None else 10_000,
-            order[f.situation] if f.situation is not None else -1,
-            f.medicine_key or "",
-            f.subject,
-        )
-    )
-    return Screening(tuple(findings))
-
-
-def _medicine_findings(
-    line: MedicineLine, position: int, matcher: Matcher, catalogue: MedicineCatalogue
-) -> list[Finding]:
-    resolution = line.resolution
-    if resolution is not None and resolution.kind is ResolutionKind.NOT_AN_OPIOID:
-        return [
-            Finding(
-                Severity.INFO,
-                line.text,
-                line.text,
-                f"confirmed not an opioid by {resolution.by or 'the clinician'}",
-                "none",
-                (),
-                line=position,
-            )
-        ]
-    if resolution is not None and resolution.medicine_key is not None:
-        medicine = catalogue.get(resolution.medicine_key)
-        return [_medicine_finding(medicine, line.text, position, 1.0)]
-    result = matcher.match(line.text)
-    findings = []
-    seen: set[str] = set()
-    for match in result.matches:
-        if match.key in seen:  # "Robitussin DM": two names of one product
-            continue
-        seen.add(match.key)
-        medicine = catalogue.get(match.key)
-        findings.append(_medicine_finding(medicine, line.text, position, match.confidence))
-    findings.extend(
-        _unrecognised(leftover.text, line.text, position, leftover.suggestion)
-        for leftover in result.leftovers
-    )
-    if not findings:
-        findings.append(_unrecognised(line.text, line.text, position, None))
     return findings
 
 
-def _medicine_finding(medicine: Medicine, typed: str, position: int, confidence: float) -> Finding:
-    return Finding(
-        medicine.severity,
-        medicine.generic,
-        typed,
-        medicine.meaning,
-        medicine.action,
-        medicine.sources,
-        line=position,
-        medicine_key=medicine.key,
-        confidence=confidence,
-    )
+@dataclass(frozen=True)
+class _Rating:
+    """What one matched name means: its most severe reading."""
+
+    severity: Severity
+    entry: Medicine | None  # the catalogue entry that decided it
+    reading: Reading
+    via: str | None  # the ingredient that carries the entry's rating, for a product
 
 
-def _unrecognised(subject: str, typed: str, position: int, suggestion: str | None) -> Finding:
+class _Screener:
+    def __init__(self, matcher: Matcher, today: dt.date | None) -> None:
+        self.matcher = matcher
+        self.catalogue = matcher.catalogue
+        self.ingredients = matcher.ingredients
+        self.today = today
+
+    def line(
+        self, line: MedicineLine, position: int
+    ) -> tuple[list[Finding], FirstDoseLimit | None]:
+        findings = self._current(line, position)
+        if line.stopped:
+            return self._stopped(line, findings)
+        return findings, None
+
+    def _current(self, line: MedicineLine, position: int) -> list[Finding]:
+        resolution = line.resolution
+        if resolution is not None and resolution.kind is ResolutionKind.NOT_AN_OPIOID:
+            return [
+                Finding(
+                    Severity.INFO,
+                    line.text,
+                    line.text,
+                    f"confirmed not an opioid by {resolution.by or 'the clinician'}",
+                    "none",
+                    (),
+                    line=position,
+                )
+            ]
+        if resolution is not None and resolution.medicine_key is not None:
+            entry = self.catalogue.get(resolution.medicine_key)
+            reading = Reading(entry.generic, entry.ingredients, CATALOGUE_SOURCE, entry.key)
+            rating = _Rating(entry.severity, entry, reading, None)
+            return [self._finding(rating, line.text, position, None, 1.0, entry.generic)]
+        result = self.matcher.match(line.text)
+        return self._matched(result, line.text, position)
+
+    def _matched(self, result: LineMatch, typed: str, position: int) -> list[Finding]:
+        ratings = {m.text: self._rate(m) for m in result.matches}
+        qualified = {left.after for left in result.leftovers if left.after is not None}
+        findings: list[Finding] = []
+        seen: set[tuple[str | None, str]] = set()
+        for match in result.matches:
+            rating = ratings[match.text]
+            phrase = " ".join(match.text.lower().split())
+            if phrase in qualified and rating.severity.rank > Severity.UNRECOGNISED.rank:
+                continue  # reported with its qualifier, as unrecognised
+            key = (rating.entry.key if rating.entry else None, rating.reading.display)
+            if key in seen:  # "Robitussin DM": two names of one product
+                continue
+            seen.add(key)
+            findings.append(
+                self._finding(rating, typed, position, match.how, match.confidence, match.text)
+            )
+        for left in result.leftovers:
+            findings.extend(self._leftover(left.text, left.after, left.suggestion, typed, position))
+        if not findings:
+            findings.append(_unrecognised(typed, typed, position, None, UNRECOGNISED_REASON))
+        if result.says_stopped:
+            findings = [
+                replace(f, action=f.action + STOPPED_HINT)
+                if f.severity is Severity.CONTRAINDICATED
+                else f
+                for f in findings
+            ]
+        return findings
+
+    def _rate(self, match: Match) -> _Rating:
+        ratings = [self._rate_reading(reading) for reading in match.readings]
+        return min(ratings, key=lambda r: r.severity.rank)
+
+    def _rate_reading(self, reading: Reading) -> _Rating:
+        product = self.catalogue.get(reading.product) if reading.product else None
+        rated = [self.ingredients.rate(c) for c in reading.components]
+        worst = min(rated, key=lambda r: r.severity.rank, default=None)
+        if product is not None and (worst is None or product.severity.rank <= worst.severity.rank):
+            return _Rating(product.severity, product, reading, None)
+        if worst is None or worst.entry is None:
+            return _Rating(Severity.INFO, None, reading, None)
+        return _Rating(worst.entry.severity, worst.entry, reading, worst.name)
+
+    def _finding(
+        self,
+        rating: _Rating,
+        typed: str,
+        position: int,
+        how: MatchKind | None,
+        confidence: float,
+        named: str,
+    ) -> Finding:
+        reading, entry = rating.reading, rating.entry
+        components = tuple(
+            self.ingredients.rate(c).name if c in self.catalogue.medicines else c.lower()
+            for c in reading.components
+        )
+        if entry is not None and components == (entry.generic,):
+            components = ()
+        source = self._source(reading)
+        if entry is None:
+            contents = ", ".join(components) or reading.display.lower()
+            return Finding(
+                Severity.INFO,
+                reading.display.lower() if reading.product is None else reading.display,
+                typed,
+                f"not an opioid ({named} contains {contents})",
+                "none",
+                source,
+                line=position,
+                confidence=confidence,
+                how=how,
+                components=components,
+            )
+        reason = entry.meaning
+        if rating.via is not None:
+            reason = f"{named} contains {rating.via.lower()}: {entry.meaning}"
+        return Finding(
+            entry.severity,
+            entry.generic,
+            typed,
+            reason,
+            entry.action,
+            (*entry.sources, *(s for s in source if s not in entry.sources)),
+            line=position,
+            medicine_key=entry.key,
+            confidence=confidence,
+            how=how,
+            components=components,
+        )
+
+    def _source(self, reading: Reading) -> tuple[Source, ...]:
+        known = self.matcher.source_of(reading)
+        return () if known is None else (known,)
+
+    def _leftover(
+        self, text: str, after: str | None, suggestion: str | None, typed: str, position: int
+    ) -> list[Finding]:
+        resembles = self.matcher.resembles_opioid(text)
+        if resembles is not None:
+            key, confidence = resembles
+            entry = self.catalogue.get(key)
+            return [
+                Finding(
+                    entry.severity,
+                    f"possibly {entry.generic}",
+                    typed,
+                    f"'{text}' resembles {entry.generic} (match {confidence:.0%}), so it is "
+                    f"treated as {entry.generic} until checked: {entry.meaning}",
+                    f"Check what it is and resolve it. {entry.action}",
+                    entry.sources,
+                    line=position,
+                    medicine_key=entry.key,
+                    confidence=confidence,
+                    how=MatchKind.FUZZY,
+                )
+            ]
+        if after is not None:
+            subject = f"{after} {text}"
+            reason = QUALIFIED_REASON.format(brand=after, qualifier=text)
+            return [_unrecognised(subject, typed, position, suggestion, reason)]
+        return [_unrecognised(text, typed, position, suggestion, UNRECOGNISED_REASON)]
+
+    def _stopped(
+        self, line: MedicineLine, findings: list[Finding]
+    ) -> tuple[list[Finding], FirstDoseLimit | None]:
+        """A medicine no longer taken: an opioid sets the opioid-free interval."""
+        limits: list[FirstDoseLimit] = []
+        kept = []
+        for finding in findings:
+            changed, limit = self._stopped_finding(line, finding)
+            kept.append(changed)
+            if limit is not None:
+                limits.append(limit)
+        return kept, earliest_first_dose(limits)
+
+    def _stopped_finding(
+        self, line: MedicineLine, finding: Finding
+    ) -> tuple[Finding, FirstDoseLimit | None]:
+        last = line.last_dose
+        if finding.severity is Severity.UNRECOGNISED:
+            longest = self.catalogue.longest_interval
+            if last is None or self.today is None or longest is None:
+                return finding, None
+            if (self.today - last).days <= longest.days:
+                return finding, None
+            reason = (
+                f"no longer taken; the last dose ({last.isoformat()}) was longer ago than the "
+                f"longest opioid-free interval ({longest.label}: {longest.days} days)"
+            )
+            return replace(finding, severity=Severity.INFO, reason=reason, action="none"), None
+        entry = self.catalogue.medicines.get(finding.medicine_key or "")
+        opioid = finding.severity is Severity.CONTRAINDICATED and entry is not None and entry.opioid
+        if not opioid or entry is None:
+            reason = f"no longer taken. {finding.reason}"
+            return replace(finding, severity=Severity.INFO, reason=reason, action="none"), None
+        interval = entry.interval
+        if interval is None:  # unknown is never fine: the clinician decides
+            reason = (
+                "recorded as stopped, but no opioid-free interval is known for it. "
+                f"{finding.reason}"
+            )
+            return replace(finding, reason=reason), None
+        if last is None:
+            return (
+                replace(
+                    finding,
+                    reason=f"recorded as stopped, without the day of the last dose. "
+                    f"{finding.reason}",
+                    action="Record the day of the last dose: the opioid-free interval is counted "
+                    f"from it ({interval.label}: {interval.days} days).",
+                ),
+                None,
+            )
+        limit = FirstDoseLimit(finding.subject, line.text, last, interval)
+        passed = self.today is not None and self.today >= limit.earliest
+        changed = replace(
+            finding,
+            severity=Severity.INFO if passed else Severity.CAUTION,
+            reason=f"stopped; {limit.describe()}",
+            action="none: the interval has passed"
+            if passed
+            else f"Do not give the first LDN dose before {limit.earliest.isoformat()}.",
+            sources=(*interval.sources, *finding.sources),
+        )
+        return changed, limit
+
+
+def _unrecognised(
+    subject: str, typed: str, position: int, suggestion: str | None, reason: str
+) -> Finding:
     return Finding(
         Severity.UNRECOGNISED,
         subject,
         typed,
-        UNRECOGNISED_REASON,
+        reason,
         UNRECOGNISED_ACTION,
         (),
         line=position,

@@ -21,19 +21,38 @@ CONNECTORS = frozenset({"and", "with", "w"})
 NOISE = _words(
     """
     tab tabs tablet tablets cap caps capsule capsules film films patch patches syrup solution
-    oral liquid drops drop spray nasal injection inj sr xr er cr mr la retard modified release
+    oral liquid drops drop spray nasal injection inj sr xr er cr mr la xl odt ec dr retard
+    modified release
     extended controlled slow immediate ir dose doses daily nightly night morning evening bd bid
     tds tid qds qid od qd qhs hs prn as needed when required per day days week weekly every
     hours hour hrs h hr q4h q6h q8h q12h x times once twice at for pain the of a an to in on by
     mg mcg ug microgram micrograms g ml mls iu unit units mane nocte stat po sl im iv sc topical
     gel cream take taking takes took half sometimes occasionally usually only about approx
     dispersible effervescent soluble chewable sachet sachets powder puff puffs or
+    shampoo lotion ointment inhaler inhalers nebuliser nebulizer suppository suppositories
+    pessary pessaries lozenge lozenges granules suspension elixir injectable eye ear ears eyes
+    """
+)
+# Words saying a medicine is no longer taken ("tramadol (stopped 2022)"). They name no medicine
+# and are not noise: the screen asks for the last-dose date instead of guessing from them.
+HISTORY = _words(
+    """
+    stopped discontinued previously former formerly ex past used quit ceased
     """
 )
 UNITS = _words(
     """
     mg mcg ug g ml mls iu unit units microgram micrograms h hr tab tabs tablet tablets cap caps
     capsule capsules x times puff puffs drop drops
+    """
+)
+# Words after (or before) a brand that change what the product contains: "Robitussin AC" is
+# codeine and guaifenesin, "Tylenol #4" codeine and paracetamol, "Nurofen Plus" codeine and
+# ibuprofen. A brand with a qualifier is known only when the whole product name is known.
+QUALIFIERS = _words(
+    """
+    ac dac dm cf pe plus forte max maximum extra strength strong ultra co pm nighttime
+    complete advanced compound no1 no2 no3 no4
     """
 )
 # A small number right after a name, not followed by a unit, names a product: "Tylenol 3".

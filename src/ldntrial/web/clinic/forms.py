@@ -12,6 +12,7 @@ from ldntrial import data
 from ldntrial.core.diary import SideEffect
 from ldntrial.core.protocol import Protocol
 from ldntrial.core.protocol_design import default_plan
+from ldntrial.core.screening.rules import Situation
 from ldntrial.core.titration import WarningCode
 from ldntrial.web.clinic.models import Sex
 
@@ -65,9 +66,36 @@ class PatientForm(forms.Form):
         return int(year)
 
 
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class MedicationForm(forms.Form):
     text = forms.CharField(
-        max_length=200, label="Medicine as the patient takes it", help_text="e.g. sertraline 50 mg"
+        max_length=200,
+        label="Medicine as the patient takes it",
+        help_text="e.g. sertraline 50 mg",
+        error_messages={"required": "Write the medicine as the patient takes it."},
+    )
+    last_dose_on = forms.DateField(
+        required=False,
+        label="Last taken on (optional)",
+        help_text="For a medicine taken now and then, or already stopped.",
+        widget=_date_input(),
+    )
+    stopped = forms.BooleanField(required=False, label="No longer taken")
+    reason = forms.CharField(
+        required=False, max_length=200, label="If no longer taken: why (e.g. stopped by GP)"
+    )
+
+
+class StopForm(forms.Form):
+    """Record that a medicine is no longer taken: the opioid-free interval counts from the last
+    dose."""
+
+    last_dose_on = forms.DateField(label="Last dose on", widget=_date_input())
+    reason = forms.CharField(
+        max_length=200, label="Why it is no longer taken", help_text="e.g. stopped by GP"
     )
 
 
@@ -206,21 +234,20 @@ class DispenseForm(forms.Form):
         self.fields["dispensed_on"].initial = timezone.localdate().isoformat()
 
 
-SITUATION_LABELS = {
-    "opioid_use_disorder_treatment": "In treatment for opioid use disorder",
-    "pregnant": "Pregnant",
-    "breastfeeding": "Breastfeeding",
-    "acute_hepatitis": "Acute hepatitis",
-    "liver_failure": "Liver failure",
-    "naltrexone_hypersensitivity": "Known hypersensitivity to naltrexone",
-    "autoimmune_thyroiditis": "Autoimmune thyroiditis (e.g. Hashimoto's)",
-}
+def situation_choices() -> list[tuple[str, str]]:
+    """The situations a clinician records, labelled by their sourced rules (the planned
+    operation has its own date field)."""
+    return [
+        (rule.situation.value, rule.label)
+        for rule in data.screening_rules().rules.values()
+        if rule.situation is not Situation.SURGERY_PLANNED
+    ]
 
 
 class SituationsForm(forms.Form):
     situations = forms.MultipleChoiceField(
         required=False,
-        choices=list(SITUATION_LABELS.items()),
+        choices=situation_choices,
         widget=forms.CheckboxSelectMultiple,
         label="Conditions and situations",
     )

@@ -53,7 +53,10 @@ class Medication(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     text = models.CharField("medicine as reported", max_length=200)
     added_at = models.DateTimeField(default=timezone.now)
+    # Stopped ("no longer taken"): when it was recorded, the day of the last dose and why.
     removed_at = models.DateTimeField(null=True, blank=True)
+    last_dose_on = models.DateField(null=True, blank=True)
+    removal_reason = models.CharField(max_length=200, blank=True)
     # A clinician's resolution of text the catalogue did not recognise.
     resolved_medicine = models.CharField(max_length=80, blank=True)
     confirmed_not_opioid = models.BooleanField(default=False)
@@ -61,6 +64,10 @@ class Medication(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.removed_at is not None
 
 
 class TrialStatus(models.TextChoices):

@@ -6,21 +6,24 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import F
 from django.utils import timezone
 
 from ldntrial import data
 from ldntrial.core.monitoring import DayReport, TrialStatus, trial_status
 from ldntrial.core.protocol import Protocol
+from ldntrial.core.screening.catalogue import Severity
+from ldntrial.core.screening.rules import Situation
 from ldntrial.core.screening.screen import (
+    Finding,
     MedicineLine,
     Resolution,
     ResolutionKind,
     Screening,
-    Situation,
     screen,
 )
 from ldntrial.reports.charts import Series, daily_chart
-from ldntrial.web.clinic.models import DiaryEntry, Patient, Trial
+from ldntrial.web.clinic.models import DiaryEntry, Medication, Patient, Trial
 
 
 def today_for(patient: Patient) -> dt.date:
@@ -60,23 +63,64 @@ def charts(trial: Trial, protocol: Protocol) -> list[Chart]:
     return result
 
 
-def screen_patient(patient: Patient) -> Screening:
-    """The patient's current medicine list and situations, screened by the core."""
-    lines = []
-    for medication in patient.medications.filter(removed_at=None).order_by("added_at", "pk"):
-        resolution = None
-        by = medication.resolved_by.username if medication.resolved_by else ""
-        if medication.confirmed_not_opioid:
-            resolution = Resolution(ResolutionKind.NOT_AN_OPIOID, by=by)
-        elif medication.resolved_medicine:
-            resolution = Resolution(
-                ResolutionKind.CATALOGUE_ENTRY, medicine_key=medication.resolved_medicine, by=by
-            )
-        lines.append(MedicineLine(medication.text, resolution))
-    return screen(
+@dataclass(frozen=True)
+class PatientScreening:
+    """The screening of a patient and the medicines it read, in the order of its line numbers."""
+
+    screening: Screening
+    medications: list[Medication]
+
+    def medication_of(self, finding: Finding) -> Medication | None:
+        return None if finding.line is None else self.medications[finding.line]
+
+    @property
+    def to_resolve(self) -> list[Medication]:
+        return [self.medications[line] for line in sorted(self.screening.lines_to_resolve)]
+
+    @property
+    def to_stop(self) -> list[Medication]:
+        """Current medicines that rule LDN out: the clinician may record that they stopped."""
+        lines = {
+            f.line
+            for f in self.screening.findings
+            if f.severity is Severity.CONTRAINDICATED and f.line is not None
+        }
+        return [
+            self.medications[line]
+            for line in sorted(lines)
+            if not self.medications[line].is_stopped
+        ]
+
+
+def screen_patient(patient: Patient) -> PatientScreening:
+    """The patient's medicines (current, then stopped) and situations, screened by the core."""
+    medications = list(
+        patient.medications.order_by(F("removed_at").asc(nulls_first=True), "added_at", "pk")
+    )
+    lines = [_line(m) for m in medications]
+    screening = screen(
         lines,
-        catalogue=data.medicines(),
+        matcher=data.matcher(),
         rules=data.screening_rules(),
         situations=[Situation(s) for s in patient.situations],
         surgery_planned=patient.surgery_planned,
+        today=today_for(patient),
+    )
+    return PatientScreening(screening, medications)
+
+
+def _line(medication: Medication) -> MedicineLine:
+    resolution = None
+    by = medication.resolved_by.username if medication.resolved_by else ""
+    if medication.confirmed_not_opioid:
+        resolution = Resolution(ResolutionKind.NOT_AN_OPIOID, by=by)
+    elif medication.resolved_medicine:
+        resolution = Resolution(
+            ResolutionKind.CATALOGUE_ENTRY, medicine_key=medication.resolved_medicine, by=by
+        )
+    return MedicineLine(
+        medication.text,
+        resolution,
+        stopped=medication.is_stopped,
+        last_dose=medication.last_dose_on,
     )

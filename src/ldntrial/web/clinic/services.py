@@ -18,6 +18,7 @@ from ldntrial.core.compounding import compounding_order
 from ldntrial.core.diary import check_day_open, validate_entry
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.protocol import Protocol, require_time_zone
+from ldntrial.core.screening.intervals import check_first_dose, check_last_dose
 from ldntrial.reports.prescription import container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import record, snapshot
@@ -70,12 +71,35 @@ def create_patient(
     return patient
 
 
-def add_medication(*, by: User, patient: Patient, text: str) -> Medication:
+def add_medication(
+    *,
+    by: User,
+    patient: Patient,
+    text: str,
+    stopped: bool = False,
+    last_dose_on: dt.date | None = None,
+    reason: str = "",
+) -> Medication:
+    """Add a medicine as the patient reports it; a medicine already stopped needs the day of its
+    last dose (the opioid-free interval is counted from it) and a reason."""
     text = " ".join(text.split())
     if not text:
-        raise InvalidValue("write the medicine as the patient takes it, e.g. 'sertraline 50 mg'")
+        raise FieldErrors(
+            {"text": "write the medicine as the patient takes it, e.g. 'sertraline 50 mg'"}
+        )
+    if last_dose_on is not None:
+        check_last_dose(last_dose_on, today=_today_for(patient))
+    if stopped:
+        _require_stop_details(last_dose_on, reason)
     with transaction.atomic():
-        medication = Medication.objects.create(clinic=patient.clinic, patient=patient, text=text)
+        medication = Medication.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            text=text,
+            last_dose_on=last_dose_on,
+            removed_at=timezone.now() if stopped else None,
+            removal_reason=reason.strip() if stopped else "",
+        )
         record(
             by=by,
             action=Action.CREATE,
@@ -83,28 +107,61 @@ def add_medication(*, by: User, patient: Patient, text: str) -> Medication:
             clinic_id=patient.clinic_id,
             patient_id=patient.pk,
             after=snapshot(medication),
+            reason=reason.strip(),
         )
     return medication
 
 
-def remove_medication(*, by: User, medication: Medication, reason: str = "") -> None:
-    """Mark a medicine as no longer taken. The row stays, with the time it was removed."""
+def stop_medication(
+    *, by: User, medication: Medication, last_dose_on: dt.date | None, reason: str
+) -> Medication:
+    """Record that a medicine is no longer taken, with the day of its last dose and why.
+
+    The row stays: a stopped opioid sets the earliest first dose through its opioid-free interval.
+    """
     if medication.removed_at is not None:
-        raise InvalidValue("this medicine was already removed from the list")
+        raise InvalidValue("this medicine is already recorded as stopped")
+    last_dose_on = _require_stop_details(last_dose_on, reason)
+    check_last_dose(last_dose_on, today=_today_for(medication.patient))
     with transaction.atomic():
+        medication = Medication.objects.select_for_update().get(pk=medication.pk)
+        if medication.removed_at is not None:
+            raise InvalidValue("this medicine is already recorded as stopped")
         before = snapshot(medication)
         medication.removed_at = timezone.now()
-        medication.save(update_fields=["removed_at"])
+        medication.last_dose_on = last_dose_on
+        medication.removal_reason = reason.strip()
+        medication.save(update_fields=["removed_at", "last_dose_on", "removal_reason"])
         record(
             by=by,
-            action=Action.DELETE,
+            action=Action.UPDATE,
             instance=medication,
             clinic_id=medication.clinic_id,
             patient_id=medication.patient_id,
             before=before,
             after=snapshot(medication),
-            reason=reason,
+            reason=f"stopped: {reason.strip()}",
         )
+    return medication
+
+
+def _require_stop_details(last_dose_on: dt.date | None, reason: str) -> dt.date:
+    errors = {}
+    if last_dose_on is None:
+        errors["last_dose_on"] = (
+            "give the day of the last dose: the opioid-free interval is counted from it"
+        )
+    if not reason.strip():
+        errors["reason"] = "say why it is no longer taken (e.g. 'stopped by GP', 'not needed')"
+    if errors or last_dose_on is None:
+        raise FieldErrors(errors)
+    return last_dose_on
+
+
+def _today_for(patient: Patient) -> dt.date:
+    from ldntrial.web.clinic.queries import today_for
+
+    return today_for(patient)
 
 
 def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
@@ -135,13 +192,14 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
     """
     from ldntrial.web.clinic.queries import screen_patient
 
-    blocking = screen_patient(trial.patient).blocking
-    if blocking:
-        listed = "; ".join(f"{f.subject} ({f.severity.value})" for f in blocking)
+    screening = screen_patient(trial.patient).screening
+    if screening.blocking:
+        listed = "; ".join(f"{f.subject} ({f.severity.value})" for f in screening.blocking)
         raise InvalidValue(
             f"the trial cannot start while the safety screening has open findings: {listed}. "
             "Resolve them on the screening page first"
         )
+    check_first_dose(screening.limits, trial.protocol().first_dose_date)
     with transaction.atomic():
         trial = Trial.objects.select_for_update().get(pk=trial.pk)
         if trial.status != TrialStatus.DRAFT:
@@ -370,7 +428,7 @@ def resolve_medication(
 def update_situations(
     *, by: User, patient: Patient, situations: list[str], surgery_planned: dt.date | None
 ) -> Patient:
-    from ldntrial.core.screening.screen import Situation
+    from ldntrial.core.screening.rules import Situation
 
     for value in situations:
         Situation(value)  # refuses unknown situations

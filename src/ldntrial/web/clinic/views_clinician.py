@@ -11,20 +11,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
-from ldntrial.core.errors import InvalidValue, LdnTrialError, WarningsNotAccepted
+from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, WarningsNotAccepted
 from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS, default_plan
+from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import (
-    SITUATION_LABELS,
     MedicationForm,
     PatientForm,
     ResolveForm,
     SituationsForm,
+    StopForm,
     TrialForm,
 )
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
@@ -42,7 +43,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         trial = patient.trials.filter(status=TrialStatus.ACTIVE).order_by("-started_at").first()
         status = queries.status_of(trial, trial.protocol()) if trial else None
         # An opioid added to the list of a patient on LDN is flagged at once.
-        opioids = queries.screen_patient(patient).contraindicated_medicines if trial else ()
+        opioids = (
+            queries.screen_patient(patient).screening.contraindicated_medicines if trial else ()
+        )
         rows.append({"patient": patient, "trial": trial, "status": status, "opioids": opioids})
     return render(request, "clinic/dashboard.html", {"rows": rows})
 
@@ -72,6 +75,16 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
     services.log_read(by=user, patient=patient, what="patient record viewed")
+    return _patient_page(request, patient)
+
+
+def _patient_page(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    medication_form: MedicationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     conditions = data.conditions()
     return render(
         request,
@@ -79,13 +92,17 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         {
             "patient": patient,
             "conditions": [conditions.get(key) for key in patient.conditions],
-            "medications": patient.medications.filter(removed_at=None).order_by("added_at"),
+            "medications": [
+                (m, StopForm(prefix=f"stop{m.pk}"))
+                for m in patient.medications.filter(removed_at=None).order_by("added_at")
+            ],
             "trials": patient.trials.order_by("-created_at"),
-            "medication_form": MedicationForm(),
-            "screening": queries.screen_patient(patient),
+            "medication_form": medication_form or MedicationForm(),
+            "screening": queries.screen_patient(patient).screening,
             "evidence": [_evidence(key) for key in patient.conditions],
             "invite_link": request.session.pop(f"invite-{patient.pk}", None),
         },
+        status=status,
     )
 
 
@@ -97,28 +114,33 @@ def medication_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = MedicationForm(request.POST)
     if form.is_valid():
         try:
-            services.add_medication(by=user, patient=patient, text=form.cleaned_data["text"])
+            services.add_medication(by=user, patient=patient, **form.cleaned_data)
         except InvalidValue as error:
-            messages.error(request, str(error))
+            show_errors(form, error)
         else:
             messages.success(request, "Medicine added.")
-    else:
-        messages.error(request, "Write the medicine as the patient takes it.")
-    return redirect("clinic:patient", patient.pk)
+            return redirect("clinic:patient", patient.pk)
+    return _patient_page(request, patient, medication_form=form, status=400)
 
 
 @clinician
 @require_POST
-def medication_remove(request: HttpRequest, medication_id: int) -> HttpResponse:
+def medication_stop(request: HttpRequest, medication_id: int) -> HttpResponse:
+    """Record that a medicine is no longer taken (from the patient's page or the screening)."""
     user = current_user(request)
     medication = in_clinic(Medication, user, pk=medication_id)
-    try:
-        services.remove_medication(
-            by=user, medication=medication, reason=request.POST.get("reason", "")
-        )
-    except InvalidValue as error:
-        messages.error(request, str(error))
-    return redirect("clinic:patient", medication.patient_id)
+    form = StopForm(request.POST, prefix=f"stop{medication.pk}")
+    if form.is_valid():
+        try:
+            services.stop_medication(by=user, medication=medication, **form.cleaned_data)
+        except InvalidValue as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"Recorded as no longer taken: {medication.text}")
+            return redirect("clinic:screening", medication.patient_id)
+    return _screening_page(
+        request, medication.patient, stop_forms={medication.pk: form}, status=400
+    )
 
 
 @clinician
@@ -146,6 +168,7 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
     tomorrow = queries.today_for(patient) + dt.timedelta(days=1)
+    limits = queries.screen_patient(patient).screening.limits
     form = TrialForm(request.POST or None, initial={"start_date": tomorrow})
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
@@ -181,8 +204,13 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         except LdnTrialError as error:
             form.add_error(None, str(error))
         else:
-            trial = services.create_trial(by=user, patient=patient, protocol=protocol)
-            return redirect("clinic:trial", trial.pk)
+            try:
+                check_first_dose(limits, protocol.first_dose_date)
+            except PlanRefused as error:
+                form.add_error("start_date", str(error))
+            else:
+                trial = services.create_trial(by=user, patient=patient, protocol=protocol)
+                return redirect("clinic:trial", trial.pk)
     return render(
         request,
         "clinic/trial_new.html",
@@ -190,6 +218,7 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
             "form": form,
             "patient": patient,
             "evidence": [_evidence(key) for key in patient.conditions],
+            "earliest": earliest_first_dose(limits),
             "usual": {
                 "plan": default_plan(data.ldn_profile()),
                 "baseline": data.ldn_profile().default_baseline_days,
@@ -273,26 +302,29 @@ def _screening_page(
     *,
     situations_form: SituationsForm | None = None,
     resolve_forms: dict[int, ResolveForm] | None = None,
+    stop_forms: dict[int, StopForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     result = queries.screen_patient(patient)
-    medications = list(patient.medications.filter(removed_at=None).order_by("added_at", "pk"))
-    unresolved = {medications[line].pk for line in result.unrecognised_lines}
-    forms_by_id = resolve_forms or {}
+    resolving = resolve_forms or {}
+    stopping = stop_forms or {}
     return render(
         request,
         "clinic/screening.html",
         {
             "patient": patient,
-            "screening": result,
+            "screening": result.screening,
             "rows": [
-                {"finding": f, "medication": medications[f.line] if f.line is not None else None}
-                for f in result.findings
+                {"finding": f, "medication": result.medication_of(f)}
+                for f in result.screening.findings
             ],
             "to_resolve": [
-                {"medication": m, "form": forms_by_id.get(m.pk) or ResolveForm(prefix=f"m{m.pk}")}
-                for m in medications
-                if m.pk in unresolved
+                {"medication": m, "form": resolving.get(m.pk) or ResolveForm(prefix=f"m{m.pk}")}
+                for m in result.to_resolve
+            ],
+            "to_stop": [
+                {"medication": m, "form": stopping.get(m.pk) or StopForm(prefix=f"stop{m.pk}")}
+                for m in result.to_stop
             ],
             "situations_form": situations_form
             or SituationsForm(
@@ -301,7 +333,6 @@ def _screening_page(
                     "surgery_planned": patient.surgery_planned,
                 }
             ),
-            "situation_labels": SITUATION_LABELS,
         },
         status=status,
     )
