@@ -90,7 +90,7 @@ class Reading:
 
 @dataclass(frozen=True)
 class Match:
-    text: str  # the words of the line that named it, as typed
+    text: str  # the words of the line that named it (normalised)
     how: MatchKind
     readings: tuple[Reading, ...]
     confidence: float = 1.0
