@@ -122,9 +122,29 @@ GROUPS = {
     "antidiarrhoeal",
     "anaesthetic",
     "non_prescription",
+    "opioid_antagonist",
+    "interaction",
     "non_opioid",
 }
-REGIONS = {"US", "UK", "EU", "EG", "any"}
+# Where a name is used: countries and regions as the sources name them.
+REGIONS = {
+    "US",
+    "CA",
+    "UK",
+    "IE",
+    "EU",
+    "DE",
+    "FR",
+    "ES",
+    "CH",
+    "CZ",
+    "RO",
+    "AU",
+    "NZ",
+    "EG",
+    "SA",
+    "any",
+}
 
 
 def parse_medicines(raw: object, where: str = "medicines.yaml") -> MedicineCatalogue:

@@ -103,6 +103,14 @@ class Leftover:
     text: str
     suggestion: str | None = None  # a known name it resembles: shown, never chosen for anyone
     after: str | None = None  # the known brand it qualifies ("Robitussin" in "Robitussin AC")
+    before_brand: bool = False  # the qualifier comes first ("Extra Strength Tylenol")
+
+    @property
+    def product(self) -> str:
+        """The brand and its qualifier as the line put them."""
+        if self.after is None:
+            return self.text
+        return f"{self.text} {self.after}" if self.before_brand else f"{self.after} {self.text}"
 
 
 @dataclass(frozen=True)
@@ -218,10 +226,19 @@ class Matcher:
             meaningful = [t.typed for t in run if t.typed not in CONNECTORS]
             if meaningful:
                 text = " ".join(meaningful)
-                qualifies = previous if meaningful[0] in QUALIFIERS else None
+                qualifies, first = (
+                    (previous, False) if meaningful[0] in QUALIFIERS else (None, False)
+                )
                 if qualifies is None and meaningful[-1] in QUALIFIERS:
-                    qualifies = following
-                leftovers.append(Leftover(text, self.suggest(text), qualifies))
+                    qualifies, first = following, True
+                product = (
+                    text
+                    if qualifies is None
+                    else f"{text} {qualifies}"
+                    if first
+                    else f"{qualifies} {text}"
+                )
+                leftovers.append(Leftover(text, self.suggest(product), qualifies, first))
             run.clear()
 
         for token in tokens:
@@ -270,7 +287,7 @@ class Matcher:
         best: tuple[str, float] | None = None
         candidates = list(self._opioid_words)
         for word in text.split():
-            if len(word) < FUZZY_MIN_LENGTH:
+            if len(word) < FUZZY_MIN_LENGTH or word in QUALIFIERS:
                 continue
             hit = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FLAG)
             if hit is not None and (best is None or hit[1] > best[1] * 100):

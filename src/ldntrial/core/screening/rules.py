@@ -23,6 +23,11 @@ class Situation(enum.Enum):
     LIVER_FAILURE = "liver_failure"
     NALTREXONE_HYPERSENSITIVITY = "naltrexone_hypersensitivity"
     AUTOIMMUNE_THYROIDITIS = "autoimmune_thyroiditis"
+    ACUTE_OPIOID_WITHDRAWAL = "acute_opioid_withdrawal"
+    POSITIVE_URINE_OPIOID_SCREEN = "positive_urine_opioid_screen"
+    FAILED_NALOXONE_CHALLENGE = "failed_naloxone_challenge"
+    SEVERE_HEPATIC_IMPAIRMENT = "severe_hepatic_impairment"
+    SEVERE_RENAL_IMPAIRMENT = "severe_renal_impairment"
     SURGERY_PLANNED = "surgery_planned"
 
 
@@ -37,9 +42,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Advice:
+    """Standing advice shown with every screening (not part of the verdict)."""
+
+    key: str
+    label: str
+    text: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     rules: Mapping[Situation, Rule]
     gaps: tuple[str, ...] = ()
+    advice: tuple[Advice, ...] = ()
 
 
 def parse_rules(raw: object, where: str = "screening_rules.yaml") -> Rules:
@@ -70,4 +86,31 @@ def parse_rules(raw: object, where: str = "screening_rules.yaml") -> Rules:
             texts["action"],
             parse_sources(entry.get("sources"), at),
         )
-    return Rules(rules, tuple(str(g) for g in document.get("gaps") or []))
+    return Rules(
+        rules,
+        tuple(str(g) for g in document.get("gaps") or []),
+        _advice(document.get("advice"), where),
+    )
+
+
+def _advice(raw: object, where: str) -> tuple[Advice, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise DataFileError(f"{where}: advice must be a list")
+    items = []
+    for number, row in enumerate(raw, start=1):
+        entry = require_mapping(row, f"{where}: advice {number}")
+        at = f"{where}: advice {entry.get('key', number)!r}"
+        texts = {}
+        for name in ("key", "label", "text"):
+            value = entry.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise DataFileError(f"{at}: needs {name}")
+            texts[name] = " ".join(value.split())
+        items.append(
+            Advice(
+                texts["key"], texts["label"], texts["text"], parse_sources(entry.get("sources"), at)
+            )
+        )
+    return tuple(items)

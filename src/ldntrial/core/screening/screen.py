@@ -19,13 +19,14 @@ from ldntrial.core.screening.catalogue import Medicine, Severity, most_severe
 from ldntrial.core.screening.intervals import FirstDoseLimit, earliest_first_dose
 from ldntrial.core.screening.matching import (
     CATALOGUE_SOURCE,
+    Leftover,
     LineMatch,
     Match,
     Matcher,
     MatchKind,
     Reading,
 )
-from ldntrial.core.screening.rules import Rules, Situation
+from ldntrial.core.screening.rules import Advice, Rules, Situation
 from ldntrial.core.sources import Source
 
 
@@ -77,6 +78,7 @@ class Finding:
 class Screening:
     findings: tuple[Finding, ...]
     limits: tuple[FirstDoseLimit, ...] = ()  # opioid-free intervals of stopped opioids
+    advice: tuple[Advice, ...] = ()  # standing advice, shown with every screening
 
     @property
     def verdict(self) -> Severity:
@@ -155,7 +157,7 @@ def screen(
             f.subject,
         )
     )
-    return Screening(tuple(findings), tuple(limits))
+    return Screening(tuple(findings), tuple(limits), rules.advice)
 
 
 def _situation_findings(
@@ -260,7 +262,7 @@ class _Screener:
                 self._finding(rating, typed, position, match.how, match.confidence, match.text)
             )
         for left in result.leftovers:
-            findings.extend(self._leftover(left.text, left.after, left.suggestion, typed, position))
+            findings.extend(self._leftover(left, typed, position))
         if not findings:
             findings.append(_unrecognised(typed, typed, position, None, UNRECOGNISED_REASON))
         if result.says_stopped:
@@ -325,7 +327,7 @@ class _Screener:
             entry.generic,
             typed,
             reason,
-            entry.action,
+            _action(entry),
             (*entry.sources, *(s for s in source if s not in entry.sources)),
             line=position,
             medicine_key=entry.key,
@@ -338,9 +340,8 @@ class _Screener:
         known = self.matcher.source_of(reading)
         return () if known is None else (known,)
 
-    def _leftover(
-        self, text: str, after: str | None, suggestion: str | None, typed: str, position: int
-    ) -> list[Finding]:
+    def _leftover(self, left: Leftover, typed: str, position: int) -> list[Finding]:
+        text, suggestion = left.text, left.suggestion
         resembles = self.matcher.resembles_opioid(text)
         if resembles is not None:
             key, confidence = resembles
@@ -352,7 +353,7 @@ class _Screener:
                     typed,
                     f"'{text}' resembles {entry.generic} (match {confidence:.0%}), so it is "
                     f"treated as {entry.generic} until checked: {entry.meaning}",
-                    f"Check what it is and resolve it. {entry.action}",
+                    f"Check what it is and resolve it. {_action(entry)}",
                     entry.sources,
                     line=position,
                     medicine_key=entry.key,
@@ -360,10 +361,9 @@ class _Screener:
                     how=MatchKind.FUZZY,
                 )
             ]
-        if after is not None:
-            subject = f"{after} {text}"
-            reason = QUALIFIED_REASON.format(brand=after, qualifier=text)
-            return [_unrecognised(subject, typed, position, suggestion, reason)]
+        if left.after is not None:
+            reason = QUALIFIED_REASON.format(brand=left.after, qualifier=text)
+            return [_unrecognised(left.product, typed, position, suggestion, reason)]
         return [_unrecognised(text, typed, position, suggestion, UNRECOGNISED_REASON)]
 
     def _stopped(
@@ -429,6 +429,13 @@ class _Screener:
             sources=(*interval.sources, *finding.sources),
         )
         return changed, limit
+
+
+def _action(entry: Medicine) -> str:
+    if entry.interval is None:
+        return entry.action
+    interval = entry.interval
+    return f"{entry.action} ({interval.label}: {interval.days} days)."
 
 
 def _unrecognised(
