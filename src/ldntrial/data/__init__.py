@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import gzip
 from functools import cache
 from importlib import resources
 
@@ -15,6 +17,9 @@ from ldntrial.core.evidence_summary import EvidenceContext, parse_context
 from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
 from ldntrial.core.screening.catalogue import MedicineCatalogue, parse_medicines
 from ldntrial.core.screening.screen import Rules, parse_rules
+from ldntrial.core.screening.vocabulary import Vocabulary, parse_vocabulary
+
+VOCABULARY = "vocabulary/names.tsv.gz"
 
 
 def read_yaml(name: str) -> object:
@@ -58,3 +63,22 @@ def studies() -> StudyLibrary:
 @cache
 def evidence_context() -> EvidenceContext:
     return parse_context(read_yaml("evidence_context.yaml"))
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The vendored medicines vocabulary (see ``data/vocabulary/SOURCES.md``), read once."""
+    packed = resources.files(__package__).joinpath(VOCABULARY).read_bytes()
+    try:
+        text = gzip.decompress(packed).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise DataFileError(f"{VOCABULARY}: cannot be read ({error})") from None
+    # Parsing makes ~1.5 million small objects that all live on: pausing the cyclic garbage
+    # collector meanwhile halves the load time (measured: about 0.6 s -> 0.3 s).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return parse_vocabulary(text.splitlines(), where=VOCABULARY)
+    finally:
+        if paused:
+            gc.enable()
