@@ -243,18 +243,21 @@ def drugbank_rows(entries: list[DrugBankEntry], unii: Unii, report: Report) -> I
 class Substances:
     """Names of substances -> the UNII display name they stand for.
 
-    When a name stands for several substances ("CODEINE PHOSPHATE" for the hemihydrate and the
-    anhydrous salt) the one whose display name is that name wins, then one with that official
-    name, then the one most names point to, then the first in alphabetical order.
+    When a name stands for several substances, the one whose display name is that very name
+    wins, then one whose display name normalises to it ("CODEINE PHOSPHATE" over CODEINE
+    PHOSPHATE ANHYDROUS, which also has that common name), then the
+    one with that official name, then common names, then DrugBank's names. A name that still
+    stands for two substances ("TAR": pine tar, and a receptor's abbreviation) resolves to
+    nothing: a dm+d product named by it is left out rather than given a guessed component.
     """
 
     def __init__(self, unii: Unii, drugbank: list[DrugBankEntry]) -> None:
-        votes: dict[str, collections.Counter[tuple[int, str]]] = {}
+        votes: dict[str, set[tuple[int, str]]] = {}
 
         def vote(name: str, rank: int, display: str) -> None:
             normal = normalise(name)
             if normal:
-                votes.setdefault(normal, collections.Counter())[(rank, display)] += 1
+                votes.setdefault(normal, set()).add((rank, display))
 
         for code, display in unii.display.items():
             vote(display, 0, display)
@@ -266,12 +269,21 @@ class Substances:
                 for name in (entry.common, *entry.synonyms):
                     vote(name, 3, display)
         self.best: dict[str, str] = {}
-        for normal, counter in votes.items():
-            best_rank = min(rank for rank, _ in counter)
-            tied = [(-n, d) for (rank, d), n in counter.items() if rank == best_rank]
-            self.best[normal] = min(tied)[1]
+        self.ambiguous: set[str] = set()
+        for normal, candidates in votes.items():
+            best_rank = min(rank for rank, _ in candidates)
+            tied = {d for rank, d in candidates if rank == best_rank}
+            if len(tied) == 1:
+                self.best[normal] = tied.pop()
+            else:
+                self.ambiguous.add(normal)
+
+        self.displays = frozenset(unii.display.values())
 
     def get(self, name: str) -> str | None:
+        exact = " ".join(name.upper().split())
+        if exact in self.displays:  # "Tramadol" is TRAMADOL, not also "TRAMADOL, (+)-"
+            return exact
         return self.best.get(normalise(name))
 
 

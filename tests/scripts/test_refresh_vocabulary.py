@@ -216,3 +216,14 @@ def test_the_name_of_a_dmd_term_stops_at_its_strength(term, name):
 )
 def test_the_supplier_is_cut_from_older_amp_terms(term, stripped):
     assert refresh.strip_supplier(term) == stripped
+
+
+def test_a_name_of_two_substances_resolves_to_neither():
+    unii = refresh.Unii(
+        display={"A": "PINE TAR", "B": "TRACE AMINE-ASSOCIATED RECEPTOR 8", "C": "TRAMADOL"},
+        names={"A": [("cn", "TAR")], "B": [("cn", "TAR")], "C": [("of", "TRAMADOL")]},
+    )
+    substances = refresh.Substances(unii, [])
+    assert substances.get("Tar") is None
+    assert substances.get("Tramadol") == "TRAMADOL"
+    assert substances.get("pine tar") == "PINE TAR"
