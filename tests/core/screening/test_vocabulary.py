@@ -210,3 +210,15 @@ def test_brands_made_of_ordinary_words_are_flagged(shipped):
 def test_every_source_contributes(shipped):
     assert all(count > 1000 for count in shipped.rows_by_source.values())
     assert len(shipped) > 100_000
+
+
+def test_the_shipped_manifest_describes_the_shipped_file(shipped):
+    import json
+    from importlib import resources
+
+    manifest = json.loads(
+        resources.files("ldntrial.data").joinpath("vocabulary/manifest.json").read_text()
+    )
+    assert manifest["schema"] == SCHEMA
+    assert manifest["names"] == len(shipped)
+    assert manifest["rows_by_source"] == {s.value: n for s, n in shipped.rows_by_source.items()}
