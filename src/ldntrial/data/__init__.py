@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import gzip
 from functools import cache
 from importlib import resources
 
@@ -16,6 +18,10 @@ from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
 from ldntrial.core.screening.catalogue import MedicineCatalogue, parse_medicines
 from ldntrial.core.screening.matching import Matcher
 from ldntrial.core.screening.rules import Rules, parse_rules
+from ldntrial.core.screening.vocabulary import Vocabulary, parse_vocabulary
+
+# A folder name that is not a Python identifier, so that it can never shadow vocabulary().
+VOCABULARY = "medicine-names/names.tsv.gz"
 
 
 def read_yaml(name: str) -> object:
@@ -63,5 +69,25 @@ def evidence_context() -> EvidenceContext:
 
 @cache
 def matcher() -> Matcher:
-    """The matcher over the curated catalogue (built once: its indexes are cached on it)."""
-    return Matcher(medicines())
+    """The matcher over the curated catalogue and the vendored vocabulary (built once: its
+    indexes are cached on it)."""
+    return Matcher(medicines(), vocabulary())
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The vendored medicines vocabulary (see ``data/medicine-names/SOURCES.md``), read once."""
+    packed = resources.files(__package__).joinpath(VOCABULARY).read_bytes()
+    try:
+        text = gzip.decompress(packed).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise DataFileError(f"{VOCABULARY}: cannot be read ({error})") from None
+    # Parsing makes ~1.5 million small objects that all live on: pausing the cyclic garbage
+    # collector meanwhile halves the load time (measured: about 0.6 s -> 0.3 s).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return parse_vocabulary(text.splitlines(), where=VOCABULARY)
+    finally:
+        if paused:
+            gc.enable()
