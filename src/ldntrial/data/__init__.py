@@ -24,10 +24,14 @@ from ldntrial.core.screening.vocabulary import Vocabulary, parse_vocabulary
 VOCABULARY = "medicine-names/names.tsv.gz"
 
 
+# libyaml's safe loader reads the larger data files about ten times faster than the pure one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(name: str) -> object:
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's, when built)
     except yaml.YAMLError as error:
         raise DataFileError(f"{name}: is not valid YAML: {error}") from None
 

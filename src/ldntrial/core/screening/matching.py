@@ -16,16 +16,16 @@ of the vendored vocabulary, longest names first. Clearing needs certainty, flagg
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
 from ldntrial.core.screening.catalogue import MedicineCatalogue, Severity
 from ldntrial.core.screening.ingredients import Ingredients
-from ldntrial.core.screening.text import CONNECTORS, HISTORY, QUALIFIERS, words
+from ldntrial.core.screening.text import CONNECTORS, HISTORY, QUALIFIERS, normalise, words
+from ldntrial.core.screening.vocabulary import Vocabulary, VocabularySource
 from ldntrial.core.sources import Source
 
 # A leftover word at least this similar (0-100) to a word of an opioid's name is flagged as that
@@ -55,30 +55,6 @@ class MatchKind(enum.Enum):
 
 
 @dataclass(frozen=True)
-class VocabularyReading:
-    """One meaning of a name in the vendored vocabulary."""
-
-    display: str
-    kind: str  # "substance" or "product"
-    components: tuple[str, ...]  # substance names
-    source: str  # a vocabulary source id
-
-
-class Vocabulary(Protocol):
-    """The vendored names (core.screening.vocabulary), as the matcher uses them."""
-
-    def readings(self, name: str) -> tuple[VocabularyReading, ...]: ...
-
-    def source(self, key: str) -> Source | None: ...
-
-    @property
-    def names(self) -> Sequence[str]: ...
-
-    @property
-    def longest_name(self) -> int: ...
-
-
-@dataclass(frozen=True)
 class Reading:
     """One meaning of a matched name: a product or substance and its ingredients."""
 
@@ -86,6 +62,7 @@ class Reading:
     components: tuple[str, ...]  # catalogue keys (curated) or substance names (vocabulary)
     source: str  # "catalogue" or a vocabulary source id
     product: str | None = None  # the catalogue entry, when the curated catalogue names it
+    partial: bool = False  # the source does not say these are all it contains
 
 
 @dataclass(frozen=True)
@@ -138,11 +115,45 @@ class Matcher:
     def ingredients(self) -> Ingredients:
         return Ingredients(self.catalogue)
 
+    @cached_property
+    def opioid_partners(self) -> frozenset[str]:
+        """Substances some product combines with an opioid (normalised names): paracetamol,
+        ibuprofen, guaifenesin, naloxone... A brand known only from a source row that names one
+        of these may be such a combination, so it is never cleared on that row alone."""
+        combinations: list[tuple[str, ...]] = [
+            entry.ingredients
+            for entry in self.catalogue.medicines.values()
+            if len(entry.ingredients) > 1
+        ]
+        if self.vocabulary is not None:
+            combinations.extend(self.vocabulary.combinations())
+        partners: set[str] = set()
+        for components in combinations:
+            rated = [self.ingredients.rate(c) for c in components]
+            if not any(r.entry is not None and r.entry.opioid for r in rated):
+                continue
+            for component, rating in zip(components, rated, strict=True):
+                entry = rating.entry
+                if entry is not None and entry.opioid:
+                    continue
+                partners.add(normalise(component.replace("_", " ")))
+                if entry is not None:
+                    partners.add(normalise(entry.generic))
+                    partners.update(normalise(n.text) for n in entry.names)
+        return frozenset(partners)
+
+    def is_certain(self, reading: Reading) -> bool:
+        """Whether a reading says all a product contains: curated, a full source row, or a
+        one-substance source row whose substance is never combined with an opioid."""
+        if not reading.partial:
+            return True
+        return not any(normalise(c) in self.opioid_partners for c in reading.components)
+
     def source_of(self, reading: Reading) -> Source | None:
         """The vocabulary's source for a reading it gave (the catalogue cites per entry)."""
-        if reading.source == CATALOGUE_SOURCE or self.vocabulary is None:
+        if reading.source == CATALOGUE_SOURCE:
             return None
-        return self.vocabulary.source(reading.source)
+        return VocabularySource(reading.source).source
 
     def readings(self, name: str) -> tuple[Reading, ...]:
         found: list[Reading] = []
@@ -152,15 +163,17 @@ class Matcher:
             found.append(Reading(entry.generic, entry.ingredients, CATALOGUE_SOURCE, key))
         if self.vocabulary is not None:
             found.extend(
-                Reading(r.display, r.components, r.source) for r in self.vocabulary.readings(name)
+                Reading(r.display, r.components, r.source.value, None, r.partial)
+                for r in self.vocabulary.readings(name)
             )
         return tuple(found)
 
     def is_restricted(self, name: str) -> bool:
-        """A street name or abbreviation only (no other reading)."""
-        if name not in self.catalogue.restricted:
-            return False
-        return self.vocabulary is None or not self.vocabulary.readings(name)
+        """A street name, an abbreviation or a name of ordinary English words only ("coal tar",
+        "Allay"): it names a medicine only when the rest of the line does too."""
+        if name in self.catalogue.index:
+            return name in self.catalogue.restricted
+        return self.vocabulary is not None and self.vocabulary.ordinary_words(name)
 
     @cached_property
     def longest_name(self) -> int:
@@ -259,7 +272,7 @@ class Matcher:
     def _names(self) -> tuple[str, ...]:
         names = set(self.catalogue.index) - self.catalogue.restricted
         if self.vocabulary is not None:
-            names.update(self.vocabulary.names)
+            names.update(self.vocabulary)
         return tuple(sorted(names))
 
     def suggest(self, text: str) -> str | None:

