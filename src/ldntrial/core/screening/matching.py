@@ -24,7 +24,14 @@ from rapidfuzz import fuzz, process
 
 from ldntrial.core.screening.catalogue import MedicineCatalogue, Severity
 from ldntrial.core.screening.ingredients import Ingredients
-from ldntrial.core.screening.text import CONNECTORS, HISTORY, QUALIFIERS, normalise, words
+from ldntrial.core.screening.text import (
+    CONNECTORS,
+    FORM_WORDS,
+    HISTORY,
+    QUALIFIERS,
+    normalise,
+    words,
+)
 from ldntrial.core.screening.vocabulary import Vocabulary, VocabularySource
 from ldntrial.core.sources import Source
 
@@ -291,7 +298,7 @@ class Matcher:
             if entry.severity.rank > Severity.CAUTION.rank or name in self.catalogue.restricted:
                 continue
             for word in name.split():
-                if len(word) >= FUZZY_MIN_LENGTH and word not in QUALIFIERS:
+                if len(word) >= FUZZY_MIN_LENGTH and word not in QUALIFIERS | FORM_WORDS:
                     found.setdefault(word, key)
         return found
 
@@ -300,7 +307,7 @@ class Matcher:
         best: tuple[str, float] | None = None
         candidates = list(self._opioid_words)
         for word in text.split():
-            if len(word) < FUZZY_MIN_LENGTH or word in QUALIFIERS:
+            if len(word) < FUZZY_MIN_LENGTH or word in QUALIFIERS or word in FORM_WORDS:
                 continue
             hit = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FLAG)
             if hit is not None and (best is None or hit[1] > best[1] * 100):

@@ -31,6 +31,18 @@ NOISE = _words(
     dispersible effervescent soluble chewable sachet sachets powder puff puffs or
     shampoo lotion ointment inhaler inhalers nebuliser nebulizer suppository suppositories
     pessary pessaries lozenge lozenges granules suspension elixir injectable eye ear ears eyes
+    inhaled inhalation nebulised nebulized
+    """
+)
+# Words naming the salt, ester, hydrate or preparation a substance comes in, not the substance:
+# "morphine sulfate", "mixed amphetamine salts", "opium tincture". They never identify an opioid.
+FORM_WORDS = _words(
+    """
+    salt salts hydrochloride hcl sulfate sulphate phosphate bitartrate tartrate citrate acetate
+    bromide hydrobromide maleate mesylate besylate fumarate succinate sodium potassium calcium
+    magnesium hydrate monohydrate hemihydrate dihydrate trihydrate anhydrous polistirex tannate
+    terephthalate myristate lysine base free tincture linctus mixture compound camphorated
+    deodorized concentrate extended release
     """
 )
 # Words saying a medicine is no longer taken ("tramadol (stopped 2022)"). They name no medicine
