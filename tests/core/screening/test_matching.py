@@ -4,7 +4,8 @@ import pytest
 
 from ldntrial.core.errors import DataFileError
 from ldntrial.core.screening.catalogue import parse_medicines
-from ldntrial.core.screening.matching import Matcher, MatchKind, VocabularyReading
+from ldntrial.core.screening.matching import Matcher, MatchKind
+from ldntrial.core.screening.vocabulary import HEADER, SCHEMA, parse_vocabulary
 
 SOURCE = [{"citation": "test source", "url": "https://example.org/label", "tag": "V"}]
 
@@ -35,9 +36,7 @@ def entry(
 
 
 def non_opioid(key, generic, *names, kind="brand"):
-    return entry(
-        key, generic, *names, severity="info", opioid=False, group="non_opioid", kind=kind
-    )
+    return entry(key, generic, *names, severity="info", opioid=False, group="non_opioid", kind=kind)
 
 
 CATALOGUE = parse_medicines(
@@ -76,36 +75,20 @@ CATALOGUE = parse_medicines(
 )
 
 
-class Vocabulary:
-    """A vocabulary of a few vendored names, as core.screening.vocabulary gives them."""
+# A vocabulary of a few vendored names, in the vendored file's format.
+VOCABULARY = parse_vocabulary(
+    [
+        f"# {SCHEMA}",
+        HEADER,
+        "robitussin\tROBITUSSIN\tproduct\tGUAIFENESIN\tfda-unii\tpartial",
+        "coal tar\tCOAL TAR\tsubstance\tCOAL TAR\tfda-unii\tordinary-words",
+        "norco\tNORCO\tproduct\tACETAMINOPHEN;HYDROCODONE BITARTRATE\tfda-unii\t",
+        "metformin\tMETFORMIN\tsubstance\tMETFORMIN\tfda-unii\t",
+        "dac\tDAC\tsubstance\tDECITABINE\tfda-unii\t",
+    ]
+)
 
-    ROWS = {
-        "robitussin": [VocabularyReading("ROBITUSSIN", "product", ("GUAIFENESIN",), "fda-unii")],
-        "coal tar": [VocabularyReading("COAL TAR", "substance", ("COAL TAR",), "fda-unii")],
-        "norco": [
-            VocabularyReading(
-                "NORCO", "product", ("ACETAMINOPHEN", "HYDROCODONE BITARTRATE"), "fda-unii"
-            )
-        ],
-        "metformin": [VocabularyReading("METFORMIN", "substance", ("METFORMIN",), "fda-unii")],
-    }
-
-    def readings(self, name):
-        return tuple(self.ROWS.get(name, ()))
-
-    def source(self, key):
-        return None
-
-    @property
-    def names(self):
-        return tuple(self.ROWS)
-
-    @property
-    def longest_name(self):
-        return 2
-
-
-MATCHER = Matcher(CATALOGUE, Vocabulary())
+MATCHER = Matcher(CATALOGUE, VOCABULARY)
 
 
 def matched(text):
@@ -171,6 +154,12 @@ def test_a_misspelling_is_never_corrected_into_a_match():
 def test_a_misspelling_that_resembles_an_opioid_is_flagged_as_that_opioid():
     assert MATCHER.resembles_opioid("oxycodon") == ("oxycodone", 0.94)
     assert MATCHER.resembles_opioid("metformn") is None
+
+
+def test_a_qualifier_is_never_matched_as_a_medicine_of_its_own():
+    found, leftovers = matched("Tylenol DAC")  # DAC is also a name of decitabine
+    assert [text for text, _, _ in found] == ["tylenol"]
+    assert leftovers == [("dac", "tylenol")]
 
 
 def test_a_misspelling_of_another_name_carries_a_suggestion_only():

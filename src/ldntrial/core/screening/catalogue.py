@@ -32,12 +32,15 @@ class Severity(enum.Enum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANKS[self]
 
     @property
     def blocks_start(self) -> bool:
         """A trial cannot start while a finding of this severity is open."""
         return self in (Severity.CONTRAINDICATED, Severity.UNRECOGNISED)
+
+
+_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 def most_severe(severities: Iterable[Severity], default: Severity = Severity.INFO) -> Severity:
@@ -67,6 +70,7 @@ class OpioidFreeInterval:
     label: str
     days: int
     sources: tuple[Source, ...]
+    why: str = ""  # how the days were chosen, for the clinician
 
 
 @dataclass(frozen=True)
@@ -200,8 +204,15 @@ def _intervals(raw: object, where: str) -> dict[str, OpioidFreeInterval]:
             raise DataFileError(f"{at}: needs a label")
         if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 730:
             raise DataFileError(f"{at}: days must be a whole number from 0 to 730")
+        why = entry.get("why", "")
+        if not isinstance(why, str):
+            raise DataFileError(f"{at}: why must be text")
         intervals[key] = OpioidFreeInterval(
-            key, " ".join(label.split()), days, parse_sources(entry.get("sources"), at)
+            key,
+            " ".join(label.split()),
+            days,
+            parse_sources(entry.get("sources"), at),
+            " ".join(why.split()),
         )
     return intervals
 

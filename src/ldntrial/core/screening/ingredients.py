@@ -9,12 +9,14 @@ fuzzy. An ingredient that names no rated entry is not an opioid.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from ldntrial.core.screening.catalogue import Medicine, MedicineCatalogue, NameKind, Severity
 from ldntrial.core.screening.text import normalise
 
+_PLAIN = re.compile(r"[a-z]+( [a-z]+)*")
 # Name kinds that identify a substance (not a brand, street name or misspelling).
 _SUBSTANCE_NAMES = (NameKind.GENERIC, NameKind.SALT)
 
@@ -60,11 +62,23 @@ class Ingredients:
         }
 
     def rate(self, ingredient: str) -> Rated:
+        rated = self._rated.get(ingredient)
+        if rated is None:
+            rated = self._rated[ingredient] = self._rate(ingredient)
+        return rated
+
+    @cached_property
+    def _rated(self) -> dict[str, Rated]:
+        return {}
+
+    def _rate(self, ingredient: str) -> Rated:
         if ingredient in self.catalogue.medicines:
             entry = self.catalogue.get(ingredient)
             if entry.is_substance:
                 return Rated(entry.generic, entry)
-        name = normalise(ingredient)
+        plain = ingredient.lower()
+        # Most ingredient names (the vocabulary's) are letters and spaces: skip the full pass.
+        name = plain if _PLAIN.fullmatch(plain) else normalise(ingredient)
         key = self._by_name.get(name)
         if key is not None:
             return Rated(ingredient, self.catalogue.get(key))

@@ -224,6 +224,8 @@ class Matcher:
                     continue
                 found = tuple(t for t in window if t.typed not in CONNECTORS)
                 phrase = " ".join(t.typed for t in found)
+                if all(t.typed in QUALIFIERS for t in found):
+                    continue  # "DAC", "Compound": qualifiers, even where a source has the name
                 if self.readings(phrase):
                     for t in found:
                         t.matched = len(spans)
@@ -291,23 +293,55 @@ class Matcher:
 
     @cached_property
     def _opioid_words(self) -> dict[str, str]:
-        """Words of the catalogue's names for opioid-relevant entries -> the entry's key."""
-        found: dict[str, str] = {}
+        """Words that only opioid-relevant names use -> the entry that rates them.
+
+        A word of an opioid's name ("oxycodone", "panadeine", "biodone") counts when no name of
+        a non-opioid uses it too: "hills" in a pholcodine brand or "forte" name nothing by
+        themselves. Names come from the catalogue and from the vocabulary, rated by ingredient.
+        """
+        opioid: dict[str, str] = {}
+        ordinary: set[str] = set()
+
+        def note(name: str, key: str | None) -> None:
+            for word in name.split():
+                if len(word) < FUZZY_MIN_LENGTH or word in QUALIFIERS or word in FORM_WORDS:
+                    continue
+                if key is None:
+                    ordinary.add(word)
+                else:
+                    opioid.setdefault(word, key)
+
         for name, key in sorted(self.catalogue.index.items()):
             entry = self.catalogue.get(key)
-            if entry.severity.rank > Severity.CAUTION.rank or name in self.catalogue.restricted:
-                continue
-            for word in name.split():
-                if len(word) >= FUZZY_MIN_LENGTH and word not in QUALIFIERS | FORM_WORDS:
-                    found.setdefault(word, key)
-        return found
+            relevant = entry.severity.rank <= Severity.CAUTION.rank
+            note(name, key if relevant and name not in self.catalogue.restricted else None)
+        if self.vocabulary is not None:
+            for name, components in self.vocabulary.components_by_name():
+                rated = [self.ingredients.rate(c) for c in components]
+                worst = min(rated, key=lambda r: r.severity.rank, default=None)
+                relevant = worst is not None and worst.severity.rank <= Severity.CAUTION.rank
+                note(name, worst.entry.key if relevant and worst and worst.entry else None)
+        return {word: key for word, key in opioid.items() if word not in ordinary}
+
+    @cached_property
+    def _known_words(self) -> frozenset[str]:
+        words = {w for name in self.catalogue.index for w in name.split()}
+        if self.vocabulary is not None:
+            words |= self.vocabulary.words
+        return frozenset(words)
 
     def resembles_opioid(self, text: str) -> tuple[str, float] | None:
-        """The catalogue entry of an opioid whose name a leftover word resembles, and how much."""
+        """The catalogue entry of an opioid whose name a leftover word is or resembles, and how
+        much. A word that names something else ("pills") is not taken for a misspelling."""
         best: tuple[str, float] | None = None
         candidates = list(self._opioid_words)
         for word in text.split():
             if len(word) < FUZZY_MIN_LENGTH or word in QUALIFIERS or word in FORM_WORDS:
+                continue
+            key = self._opioid_words.get(word)
+            if key is not None:
+                return (key, 1.0)
+            if word in self._known_words:
                 continue
             hit = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FLAG)
             if hit is not None and (best is None or hit[1] > best[1] * 100):

@@ -124,6 +124,11 @@ class Vocabulary:
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
 
+    def components_by_name(self) -> Iterator[tuple[str, frozenset[str]]]:
+        """Every name with the substances any of its readings names (fast: no Reading values)."""
+        for name, rows in self._rows.items():
+            yield name, frozenset(c for row in rows for c in row[2].split(";"))
+
     def combinations(self) -> Iterator[tuple[str, ...]]:
         """The components of every product whose source lists all it contains (two or more)."""
         for rows in self._rows.values():
