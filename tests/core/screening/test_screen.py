@@ -17,7 +17,7 @@ from ldntrial.core.screening.intervals import check_first_dose
 from ldntrial.core.screening.matching import MatchKind
 from ldntrial.core.screening.rules import Situation
 from ldntrial.core.screening.screen import MedicineLine, Resolution, ResolutionKind, screen
-from tests.core.screening.cases import CASES, QUALIFIED, TRAP_QUALIFIERS, C, CA, I, M, U
+from tests.core.screening.cases import CA, CASES, QUALIFIED, TRAP_QUALIFIERS, C, I, M, U
 
 COMMON = yaml.safe_load((Path(__file__).parent / "common_medicines.yaml").read_text())
 TODAY = dt.date(2026, 12, 1)
@@ -130,7 +130,12 @@ def test_a_finding_says_how_it_matched_and_from_which_source(matcher, rules):
     assert norco.components == ("hydrocodone", "paracetamol")
     (metformin,) = run(["metformin 500mg"], matcher, rules).findings
     assert metformin.how is MatchKind.NORMALISED
-    assert any("UNII" in s.citation or "DrugBank" in s.citation for s in metformin.sources)
+    assert {"fda-unii", "dmd", "drugbank"} == {
+        key
+        for s in metformin.sources
+        for key, word in (("fda-unii", "UNII"), ("dmd", "dm+d"), ("drugbank", "DrugBank"))
+        if word in s.citation
+    }
     tramadol, apap = run(["tramadol/apap"], matcher, rules).findings
     assert (tramadol.how, apap.how) == (MatchKind.COMPONENT, MatchKind.COMPONENT)
 
@@ -143,14 +148,16 @@ def test_a_misspelt_opioid_is_flagged_as_a_fuzzy_match_to_resolve(matcher, rules
         MatchKind.FUZZY,
         "oxycodone",
     )
-    assert finding.confidence is not None and finding.confidence < 1
+    assert finding.confidence is not None
+    assert finding.confidence < 1
     assert result.lines_to_resolve == {0}
 
 
 def test_a_misspelt_non_opioid_stays_unrecognised_with_a_suggestion_only(matcher, rules):
     (finding,) = run(["sertralin 50mg"], matcher, rules).findings
     assert finding.severity is U
-    assert finding.suggestion is not None and finding.suggestion.startswith("sertralin")
+    assert finding.suggestion is not None
+    assert finding.suggestion.startswith("sertralin")
     assert finding.medicine_key is None
 
 

@@ -210,6 +210,7 @@ class _Rating:
     reading: Reading
     via: str | None  # the ingredient that carries the entry's rating, for a product
     certain: bool = True  # some reading says all the product contains
+    named_by: tuple[Source, ...] = ()  # the vocabulary sources of every reading of the name
 
 
 class _Screener:
@@ -283,7 +284,8 @@ class _Screener:
         ratings = [self._rate_reading(reading) for reading in match.readings]
         worst = min(ratings, key=lambda r: r.severity.rank)
         certain = any(self.matcher.is_certain(r) for r in match.readings)
-        return replace(worst, certain=certain)
+        named_by = tuple(dict.fromkeys(s for r in match.readings for s in self._source(r)))
+        return replace(worst, certain=certain, named_by=named_by)
 
     def _rate_reading(self, reading: Reading) -> _Rating:
         product = self.catalogue.get(reading.product) if reading.product else None
@@ -320,7 +322,7 @@ class _Screener:
         )
         if entry is not None and components == (entry.generic,):
             components = ()
-        source = self._source(reading)
+        source = rating.named_by or self._source(reading)
         if entry is None or (rating.severity is Severity.INFO and rating.via is not None):
             # A product of non-opioids from the vocabulary: name the product and its contents.
             contents = ", ".join(components)
