@@ -22,7 +22,7 @@ def run(capsys, *argv):
         (["paracetamol 1g qds", "sertraline 50mg"], 0, "INFO"),
         (["levothyroxine 50mcg"], 10, "MONITOR"),
         (["Imodium 2mg"], 11, "CAUTION"),
-        (["metformin 500mg"], 12, "UNRECOGNISED"),
+        (["Zzzquil 500mg"], 12, "UNRECOGNISED"),
         (["Tylenol #3 1 tab prn", "metformin"], 13, "CONTRAINDICATED"),
     ],
 )
@@ -86,3 +86,46 @@ def test_a_past_operation_date_is_a_user_error(capsys):
     code, _, err = run(capsys, "screen", "--surgery-planned", "2020-01-01")
     assert code == 2
     assert "the planned procedure date 2020-01-01 is in the past" in err
+
+
+def test_a_last_dose_stops_a_listed_medicine_and_prints_the_earliest_first_dose(capsys):
+    code, out, _ = run(
+        capsys, "screen", "--med", "codeine 30mg", "--last-dose", "codeine 30mg=2026-11-20"
+    )
+    assert code == 11
+    assert "Earliest first dose: 2026-12-01" in out
+
+
+def test_a_last_dose_of_a_medicine_not_listed_adds_it_as_stopped(capsys):
+    code, out, _ = run(capsys, "screen", "--last-dose", "methadone=2026-11-20", "--json")
+    document = json.loads(out)
+    assert code == 11
+    assert document["earliest_first_dose"] == {
+        "date": "2026-12-05",
+        "medicine": "methadone (analgesic use)",
+        "last_dose": "2026-11-20",
+        "interval": "methadone",
+        "interval_days": 14,
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("tramadol", "is not MED=YYYY-MM-DD"),
+        ("tramadol=yesterday", "--last-dose"),
+        ("tramadol=2027-01-01", "cannot be in the future"),
+    ],
+)
+def test_a_bad_last_dose_is_one_line_that_says_how_to_fix_it(capsys, value, message):
+    code, _, err = run(capsys, "screen", "--last-dose", value)
+    assert code == 2
+    assert err.startswith("error:")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_json_says_how_each_finding_matched(capsys):
+    _, out, _ = run(capsys, "screen", "--med", "Norco 5/325", "--med", "tramadol/apap", "--json")
+    matched = [f["matched_by"] for f in json.loads(out)["findings"]]
+    assert sorted(matched) == ["component", "component", "normalised"]

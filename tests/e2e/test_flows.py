@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -9,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from ldntrial.web.accounts import services as accounts
 from ldntrial.web.accounts.models import Role
+from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic.models import DiaryEntry, Patient, PrescriptionStatus, Trial
 from ldntrial.web.clinic.queries import today_for
 from tests.web.conftest import PASSWORD, World
@@ -203,3 +206,44 @@ def test_a_clinician_reassesses_and_signs_and_the_patient_sees_the_result(
     expect(patient.locator("#summary")).to_contain_text("You and your clinician decided")
     shots(patient, "patient-result")
     phone.close()
+
+
+def test_stopping_an_opioid_sets_the_earliest_start_and_the_start_waits_for_it(
+    live_server, page: Page, shots
+):
+    world = World()
+    patient = Patient.objects.create(
+        clinic=world.clinic_a,
+        label="FM-0800",
+        birth_year=1970,
+        sex="female",
+        conditions=["fibromyalgia"],
+        time_zone="Europe/London",
+    )
+    staff_sign_in(page, live_server.url, world.dr_ode)
+    page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/")
+    page.get_by_label("Medicine as the patient takes it").fill("methadone 40mg daily")
+    page.get_by_role("button", name="Add medicine").click()
+    page.get_by_role("link", name="open the screening").click()
+    today = today_for(patient)
+    page.get_by_label("Last dose on").fill(today.isoformat())
+    page.get_by_label("Why it is no longer taken").fill("tapered off by the addiction service")
+    shots(page, "stop-form")
+    page.get_by_role("button", name="Record as stopped").click()
+    earliest = today + dt.timedelta(days=15)  # methadone: 14 whole days without it
+    expect(page.locator("#earliest-first-dose")).to_contain_text(f"{earliest:%-d %b %Y}")
+    shots(page, "earliest")
+
+    page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/trials/new/")
+    expect(page.locator("#earliest-first-dose")).to_be_visible()
+    page.get_by_label("First baseline day").fill(today.isoformat())
+    page.get_by_role("button", name="Save draft protocol").click()
+    expect(page.get_by_text("falls inside the opioid-free interval")).to_be_visible()
+    shots(page, "form-refused")
+    page.get_by_label("First baseline day").fill((today + dt.timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Save draft protocol").click()
+    page.get_by_role("button", name="Start trial and lock protocol").click()
+    expect(page.get_by_text("Trial started: the protocol is locked.")).to_be_visible()
+    shots(page, "started")
+    event = AuditEvent.objects.filter(object_type="clinic.Medication", action="update").last()
+    assert event.reason == "stopped: tapered off by the addiction service"

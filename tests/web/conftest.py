@@ -44,6 +44,29 @@ def signed_in(user: User) -> Client:
     return client
 
 
+def plan_form(**overrides: object) -> dict[str, object]:
+    """The trial form as a clinician submits it with the usual regimen, starting tomorrow."""
+    form: dict[str, object] = {
+        "start_date": (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat(),
+        "baseline_days": "14",
+        "start_dose": "1.5",
+        "step": "1.5",
+        "interval_days": "14",
+        "target": "4.5",
+        "timing": "night",
+        "reassessment_date": "",
+        "reassessment_override": "",
+        "metrics": ["pain", "sleep_quality", "function"],
+        "primary_metric": "pain",
+        "success_percent": "30",
+        "success_probability": "0.8",
+        "formulation": "capsules",
+        "concentration": "1",
+    }
+    form.update(overrides)
+    return form
+
+
 def start_trial_for(patient: Patient, by: User, *, days_ago: int = 20, condition: str) -> Trial:
     protocol, _ = design_from_choices(
         PlanChoices(

@@ -5,6 +5,7 @@ import datetime as dt
 from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
+from tests.web.conftest import plan_form
 
 NEW_PATIENT = {
     "label": "FM-0077",
@@ -110,28 +111,6 @@ def test_an_empty_medicine_is_refused_with_a_message(world):
     assert not Medication.objects.filter(patient=world.ana).exists()
 
 
-def _plan(**overrides):
-    form = {
-        "start_date": (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat(),
-        "baseline_days": "14",
-        "start_dose": "1.5",
-        "step": "1.5",
-        "interval_days": "14",
-        "target": "4.5",
-        "timing": "night",
-        "reassessment_date": "",
-        "reassessment_override": "",
-        "metrics": ["pain", "sleep_quality", "function"],
-        "primary_metric": "pain",
-        "success_percent": "30",
-        "success_probability": "0.8",
-        "formulation": "capsules",
-        "concentration": "1",
-    }
-    form.update(overrides)
-    return form
-
-
 def test_a_clinician_plans_reviews_and_starts_a_trial(world):
     client = world.client("dr_ode")
     patient = services.create_patient(
@@ -142,7 +121,7 @@ def test_a_clinician_plans_reviews_and_starts_a_trial(world):
         conditions=["fibromyalgia"],
         time_zone="Europe/London",
     )
-    response = client.post(f"/clinic/patients/{patient.pk}/trials/new/", _plan())
+    response = client.post(f"/clinic/patients/{patient.pk}/trials/new/", plan_form())
     trial = Trial.objects.filter(patient=patient).latest("created_at")
     assert response.status_code == 302
     assert trial.status == TrialStatus.DRAFT
@@ -160,7 +139,7 @@ def test_a_clinician_plans_reviews_and_starts_a_trial(world):
 
 def test_a_plan_beyond_what_was_studied_is_refused_in_the_form(world):
     response = world.client("dr_ode").post(
-        f"/clinic/patients/{world.ana.pk}/trials/new/", _plan(target="7")
+        f"/clinic/patients/{world.ana.pk}/trials/new/", plan_form(target="7")
     )
     assert response.status_code == 400
     assert "above the highest daily dose studied (6 mg)" in response.content.decode()
@@ -169,16 +148,16 @@ def test_a_plan_beyond_what_was_studied_is_refused_in_the_form(world):
 def test_a_plan_outside_usual_practice_needs_the_warning_accepted(world):
     url = f"/clinic/patients/{world.ana.pk}/trials/new/"
     client = world.client("dr_ode")
-    refused = client.post(url, _plan(start_dose="3"))
+    refused = client.post(url, plan_form(start_dose="3"))
     assert refused.status_code == 400
     assert "start dose 3 mg is above the usual starting range" in refused.content.decode()
-    accepted = client.post(url, _plan(start_dose="3", allow=["start-above-usual"]))
+    accepted = client.post(url, plan_form(start_dose="3", allow=["start-above-usual"]))
     assert accepted.status_code == 302
 
 
 def test_a_second_active_trial_for_the_same_patient_is_refused(world):
     client = world.client("dr_ode")
-    client.post(f"/clinic/patients/{world.ana.pk}/trials/new/", _plan())
+    client.post(f"/clinic/patients/{world.ana.pk}/trials/new/", plan_form())
     draft = Trial.objects.filter(patient=world.ana, status=TrialStatus.DRAFT).get()
     page = client.post(f"/clinic/trials/{draft.pk}/start/", follow=True).content.decode()
     assert "this patient already has an active trial" in page

@@ -1,9 +1,15 @@
-"""Screening in the web app: the page, resolving unrecognised text, situations, the start gate
-and the dashboard alert."""
+"""Screening in the web app: the page, resolving unrecognised text, situations, the start gate,
+stopped opioids and their interval, and the dashboard alert."""
 
+import datetime as dt
+
+from ldntrial import data
+from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Medication, TrialStatus
+from ldntrial.web.clinic.queries import today_for
+from tests.web.conftest import plan_form
 
 
 def new_patient(world, label="FM-0300"):
@@ -17,15 +23,11 @@ def new_patient(world, label="FM-0300"):
     )
 
 
-def draft_trial(world, patient):
-    from ldntrial import data
-    from ldntrial.core.planning import PlanChoices, design_from_choices
-    from ldntrial.web.clinic.queries import today_for
+def draft_trial(world, patient, *, days_ahead=0):
 
+    start = today_for(patient) + dt.timedelta(days=days_ahead)
     protocol, _ = design_from_choices(
-        PlanChoices(
-            condition="fibromyalgia", start_date=today_for(patient), time_zone=patient.time_zone
-        ),
+        PlanChoices(condition="fibromyalgia", start_date=start, time_zone=patient.time_zone),
         profile=data.ldn_profile(),
         instruments=data.instruments(),
         conditions=data.conditions(),
@@ -59,7 +61,7 @@ def test_a_trial_cannot_start_with_an_open_contraindication(world):
 
 def test_an_unrecognised_medicine_blocks_until_the_clinician_resolves_it(world):
     patient = new_patient(world)
-    medication = services.add_medication(by=world.dr_ode, patient=patient, text="metformin 500mg")
+    medication = services.add_medication(by=world.dr_ode, patient=patient, text="Zzzquil 500mg")
     trial = draft_trial(world, patient)
     client = world.client("dr_ode")
     client.post(f"/clinic/trials/{trial.pk}/start/")
@@ -144,3 +146,66 @@ def test_the_patient_page_shows_the_screening_verdict(world):
     services.add_medication(by=world.dr_ode, patient=world.ana, text="sertraline 50mg")
     body = world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/").content.decode()
     assert 'id="screening-verdict">info' in body
+
+
+def stop(client, medication, last_dose, reason="stopped by GP"):
+    prefix = f"stop{medication.pk}"
+    return client.post(
+        f"/clinic/medications/{medication.pk}/stop/",
+        {f"{prefix}-last_dose_on": last_dose.isoformat(), f"{prefix}-reason": reason},
+    )
+
+
+def test_stopping_an_opioid_sets_the_earliest_first_dose_and_is_audited(world):
+    patient = new_patient(world)
+    medication = services.add_medication(by=world.dr_ode, patient=patient, text="methadone 40mg")
+    client = world.client("dr_ode")
+    today = today_for(patient)
+    response = stop(client, medication, today)
+    assert response.status_code == 302
+    body = client.get(f"/clinic/patients/{patient.pk}/screening/").content.decode()
+    earliest = today + dt.timedelta(days=15)
+    assert f"can be given on <strong>{earliest:%-d %b %Y}</strong> at the earliest" in body
+    event = AuditEvent.objects.filter(object_type="clinic.Medication", action=Action.UPDATE).last()
+    assert event.reason == "stopped: stopped by GP"
+    assert event.after["last_dose_on"] == today.isoformat()
+    assert event.before["removed_at"] is None
+
+
+def test_a_trial_is_refused_before_the_interval_ends_and_allowed_after(world):
+    patient = new_patient(world)
+    medication = services.add_medication(by=world.dr_ode, patient=patient, text="methadone 40mg")
+    client = world.client("dr_ode")
+    stop(client, medication, today_for(patient))
+    too_soon = draft_trial(world, patient)  # first dose after a 14-day baseline: day 14
+    page = client.post(f"/clinic/trials/{too_soon.pk}/start/", follow=True).content.decode()
+    too_soon.refresh_from_db()
+    assert too_soon.status == TrialStatus.DRAFT
+    assert "falls inside the opioid-free interval" in page
+    in_time = draft_trial(world, patient, days_ahead=1)  # first dose on day 15
+    client.post(f"/clinic/trials/{in_time.pk}/start/")
+    in_time.refresh_from_db()
+    assert in_time.status == TrialStatus.ACTIVE
+
+
+def test_the_trial_form_shows_and_enforces_the_earliest_first_dose(world):
+    patient = new_patient(world)
+    medication = services.add_medication(by=world.dr_ode, patient=patient, text="codeine 30mg")
+    client = world.client("dr_ode")
+    stop(client, medication, today_for(patient))
+    page = client.get(f"/clinic/patients/{patient.pk}/trials/new/").content.decode()
+    assert 'id="earliest-first-dose"' in page
+    form = plan_form(start_date=today_for(patient).isoformat(), baseline_days="7")
+    response = client.post(f"/clinic/patients/{patient.pk}/trials/new/", form)
+    assert response.status_code == 400
+    assert "falls inside the opioid-free interval" in response.content.decode()
+
+
+def test_a_stop_needs_a_plausible_last_dose(world):
+    medication = services.add_medication(by=world.dr_ode, patient=world.ana, text="tramadol")
+    client = world.client("dr_ode")
+    future = today_for(world.ana) + dt.timedelta(days=3)
+    assert stop(client, medication, future).status_code == 400
+    assert stop(client, medication, dt.date(1900, 1, 1)).status_code == 400
+    medication.refresh_from_db()
+    assert medication.removed_at is None
