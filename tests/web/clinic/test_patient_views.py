@@ -41,6 +41,13 @@ def test_today_lists_the_days_that_can_be_filled_and_the_dose(world, today):
     assert "Today's dose: <strong>1.5 mg</strong>, at night." in body  # day 21: first step
 
 
+def test_the_patient_page_warns_about_opioids_and_sensitivity_after_stopping(world):
+    body = world.client("ana_user").get("/me/").content.decode()
+    assert 'id="opioid-warning"' in body
+    assert "more sensitive to opioids than before" in body
+    assert "Carry a card" in body
+
+
 def test_a_patient_fills_today(world, today):
     response = world.client("ana_user").post(f"/me/diary/{today.isoformat()}/", diary_form())
     entry = DiaryEntry.objects.get(trial=world.ana_trial, day=today)

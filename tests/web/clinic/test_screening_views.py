@@ -209,3 +209,12 @@ def test_a_stop_needs_a_plausible_last_dose(world):
     assert stop(client, medication, dt.date(1900, 1, 1)).status_code == 400
     medication.refresh_from_db()
     assert medication.removed_at is None
+
+
+def test_the_screening_page_shows_the_standing_advice_with_sources(world):
+    body = (
+        world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/screening/").content.decode()
+    )
+    assert 'id="advice-sensitivity_after_stopping"' in body
+    assert "MORE sensitive to opioids" in body
+    assert 'id="advice-liver_tests"' in body

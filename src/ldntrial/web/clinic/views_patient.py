@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ldntrial import data
 from ldntrial.core.diary import check_day_open, is_dosing_day, open_days
 from ldntrial.core.errors import InvalidValue
 from ldntrial.interop.ics import dosing_calendar
@@ -28,7 +29,11 @@ def today(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     patient = own_patient(user)
     trial = own_active_trial(user)
-    context: dict[str, object] = {"patient": patient, "trial": trial}
+    context: dict[str, object] = {
+        "patient": patient,
+        "trial": trial,
+        "opioid_warning": data.evidence_context().opioid_warning,
+    }
     if trial is not None:
         protocol = trial.protocol()
         now = queries.today_for(patient)
