@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
@@ -17,6 +16,7 @@ from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS, default_pl
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
+from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import (
@@ -134,7 +134,7 @@ def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
     except InvalidValue as error:
         messages.error(request, str(error))
     else:
-        link = request.build_absolute_uri(reverse("accept_invitation", args=[token]))
+        link = invitation_link(request, token)
         # Shown once on the next page; only the token's hash is stored.
         request.session[f"invite-{patient.pk}"] = {"link": link, "username": username}
     return redirect("clinic:patient", patient.pk)
