@@ -155,13 +155,11 @@ def serve(
     """Apply migrations and run the web app under gunicorn."""
     env = environment_of(ctx)
     _django()
-    from django.core.management import call_command
-
-    from ldntrial.web.accounts.models import User
 
     from django.conf import settings
 
     from ldntrial.web import commands
+    from ldntrial.web.accounts.models import User
 
     commands.migrate()
 

@@ -25,7 +25,7 @@ from ldntrial.web.accounts import services as accounts
 from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.audit import chain
 from ldntrial.web.clinic import services
-from ldntrial.web.clinic.models import Patient, Trial
+from ldntrial.web.clinic.models import Trial
 
 DEMO_CLINIC = "Demo clinic (synthetic data)"
 
@@ -69,7 +69,9 @@ def rotate_key(purpose: str) -> tuple[str, int]:
     try:
         chosen = keys.Purpose(purpose)
     except ValueError:
-        raise InvalidValue(f"{purpose!r} is not a key purpose: use audit, signing or storage") from None
+        raise InvalidValue(
+            f"{purpose!r} is not a key purpose: use audit, signing or storage"
+        ) from None
     key_id = keys.rotate(chosen)
     moved = 0
     if chosen is keys.Purpose.STORAGE:

@@ -111,9 +111,7 @@ def test_an_invitation_sets_a_password_once(world):
         "/join/", {"code": token, "password": PASSWORD, "password_again": PASSWORD + "x"}
     )
     assert "The two passwords differ" in mismatch.content.decode()
-    done = client.post(
-        "/join/", {"code": token, "password": PASSWORD, "password_again": PASSWORD}
-    )
+    done = client.post("/join/", {"code": token, "password": PASSWORD, "password_again": PASSWORD})
     assert done.status_code == 302
     patient.refresh_from_db()
     assert patient.user.username == "new-2"

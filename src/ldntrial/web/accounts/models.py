@@ -36,7 +36,7 @@ class Role(models.TextChoices):
 STAFF_ROLES = (Role.CLINICIAN, Role.PHARMACIST, Role.RESEARCHER, Role.CLINIC_ADMIN)
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-stubs cannot see the reverse manager of a field overridden on an abstract base (TOTPDevice.user)
     """An account. Every account belongs to one clinic and has one role."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="users")

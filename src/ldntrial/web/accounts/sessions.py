@@ -41,7 +41,7 @@ class SessionStore(DatabaseStore):
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
         return self.model(
-            session_key=stored_key(self._get_or_create_session_key()),
+            session_key=stored_key(self._get_or_create_session_key()),  # type: ignore[attr-defined]  # SessionBase's, not in the stubs
             session_data=self.encode(data),
             expire_date=self.get_expiry_date(),
         )

@@ -11,9 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from ldntrial.core.errors import InvalidValue
 from ldntrial.web.access import role_required
@@ -141,6 +141,7 @@ def staff(request: HttpRequest) -> HttpResponse:
     form = InviteStaffForm(request.POST if inviting else None)
     link = None
     link_kind = "invitation"
+    action_error = ""
     if request.method == "POST" and action in STAFF_ACTIONS:
         try:
             member_id = int(request.POST.get("member", ""))
@@ -154,7 +155,7 @@ def staff(request: HttpRequest) -> HttpResponse:
                 services.set_active(by=user, member_id=member_id, active=action == "reactivate")
                 return redirect("staff")
         except InvalidValue as error:
-            form.add_error(None, str(error))
+            action_error = str(error)
     elif inviting and form.is_valid():
         try:
             _, token = services.invite(
@@ -178,5 +179,6 @@ def staff(request: HttpRequest) -> HttpResponse:
             "pending": pending,
             "link": link,
             "link_kind": link_kind,
+            "action_error": action_error,
         },
     )

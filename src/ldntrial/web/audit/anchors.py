@@ -100,7 +100,15 @@ def read(path: Path) -> list[tuple[int, dict[str, Any] | None]]:
             line = json.loads(text)
         except json.JSONDecodeError:
             line = None
-        ok = isinstance(line, dict) and {"v", "at", "chain", "sequence", "hash", "key_id", "mac"} <= set(line)
+        ok = isinstance(line, dict) and {
+            "v",
+            "at",
+            "chain",
+            "sequence",
+            "hash",
+            "key_id",
+            "mac",
+        } <= set(line)
         out.append((number, line if ok else None))
     return out
 

@@ -119,10 +119,7 @@ def append(
     if head is None:
         # A new chain, or (after tampering) a lost head: continue from the last event.
         last = (
-            event_model._base_manager.using(using)
-            .filter(chain=chain)
-            .order_by("-sequence")
-            .first()
+            event_model._base_manager.using(using).filter(chain=chain).order_by("-sequence").first()
         )
         heads.get_or_create(
             chain=chain,
@@ -243,10 +240,14 @@ def _verify_chain(
         else:
             good = ring.check(mac_message(event), event.key_id, event.mac)
             if good is None:
-                problems.append(Problem(where, f"MAC made with an unknown audit key {event.key_id!r}"))
+                problems.append(
+                    Problem(where, f"MAC made with an unknown audit key {event.key_id!r}")
+                )
             elif not good:
                 problems.append(
-                    Problem(where, "forged: its MAC does not match (hash recomputed without the key)")
+                    Problem(
+                        where, "forged: its MAC does not match (hash recomputed without the key)"
+                    )
                 )
         for key, state in (event.rows or {}).items():
             last_states[key] = (state, chain, event.sequence)

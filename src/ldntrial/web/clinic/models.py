@@ -154,8 +154,8 @@ class Reassessment(models.Model):
     ``content`` is what was signed (the analysis summary, the diary's hash, the suggested and the
     final decision); ``content_hash`` is its SHA-256 and ``signature`` an HMAC of that hash, the
     signer and the time, made with the signing key ``signature_key_id`` (kept outside the
-    database, rotatable; not Django's SECRET_KEY). If the diary or the analysis change later, the recomputed content no
-    longer matches and the signature shows as invalid.
+    database, rotatable; not Django's SECRET_KEY). If the diary or the analysis change later,
+    the recomputed content no longer matches and the signature shows as invalid.
     """
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)

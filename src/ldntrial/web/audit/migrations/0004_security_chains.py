@@ -106,8 +106,16 @@ POSTGRES_DROP = [
     "DROP FUNCTION IF EXISTS audit_head_guard()",
     "DROP FUNCTION IF EXISTS audit_event_append_only()",
 ]
+# 0002 made the single head with an explicit id, which left PostgreSQL's id sequence behind.
+POSTGRES_HEAD_IDS = [
+    "SELECT setval(pg_get_serial_sequence('audit_chainhead', 'id'), "
+    "COALESCE((SELECT MAX(id) FROM audit_chainhead), 0) + 1, false)"
+]
 # What 0003 made.
-OLD_SQLITE = ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"]
+OLD_SQLITE = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "DROP TRIGGER IF EXISTS audit_event_no_delete",
+]
 OLD_POSTGRES = [
     "DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent",
     "DROP FUNCTION IF EXISTS audit_event_append_only()",
@@ -135,12 +143,10 @@ def seal_existing_events(apps: Any, schema_editor: Any) -> None:
         AuditEvent.objects.using(alias).filter(pk=event.pk).update(key_id=key_id, mac=mac)
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('audit', '0003_append_only_triggers'),
+        ("accounts", "0002_initial"),
+        ("audit", "0003_append_only_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -149,54 +155,74 @@ class Migration(migrations.Migration):
             _run({"sqlite": OLD_SQLITE, "postgresql": OLD_POSTGRES}), migrations.RunPython.noop
         ),
         migrations.AlterModelOptions(
-            name='auditevent',
-            options={'ordering': ['chain', 'sequence']},
+            name="auditevent",
+            options={"ordering": ["chain", "sequence"]},
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='chain',
-            field=models.CharField(default='system', max_length=40),
+            model_name="auditevent",
+            name="chain",
+            field=models.CharField(default="system", max_length=40),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='key_id',
+            model_name="auditevent",
+            name="key_id",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='mac',
+            model_name="auditevent",
+            name="mac",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='rows',
+            model_name="auditevent",
+            name="rows",
             field=models.JSONField(null=True),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='version',
+            model_name="auditevent",
+            name="version",
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='chainhead',
-            name='chain',
-            field=models.CharField(default='system', max_length=40, unique=True),
+            model_name="chainhead",
+            name="chain",
+            field=models.CharField(default="system", max_length=40, unique=True),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('read', 'Read'), ('sign_in', 'Sign In'), ('sign_in_failed', 'Sign In Failed'), ('locked_out', 'Locked Out'), ('reauth_failed', 'Reauth Failed'), ('factor_enrolled', 'Factor Enrolled'), ('credentials_reset', 'Credentials Reset'), ('deactivate', 'Deactivate'), ('reactivate', 'Reactivate'), ('access_refused', 'Access Refused')], max_length=20),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "Create"),
+                    ("update", "Update"),
+                    ("delete", "Delete"),
+                    ("read", "Read"),
+                    ("sign_in", "Sign In"),
+                    ("sign_in_failed", "Sign In Failed"),
+                    ("locked_out", "Locked Out"),
+                    ("reauth_failed", "Reauth Failed"),
+                    ("factor_enrolled", "Factor Enrolled"),
+                    ("credentials_reset", "Credentials Reset"),
+                    ("deactivate", "Deactivate"),
+                    ("reactivate", "Reactivate"),
+                    ("access_refused", "Access Refused"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='sequence',
+            model_name="auditevent",
+            name="sequence",
             field=models.PositiveBigIntegerField(),
         ),
         migrations.AddConstraint(
-            model_name='auditevent',
-            constraint=models.UniqueConstraint(fields=('chain', 'sequence'), name='one_event_per_place'),
+            model_name="auditevent",
+            constraint=models.UniqueConstraint(
+                fields=("chain", "sequence"), name="one_event_per_place"
+            ),
         ),
         migrations.RunPython(seal_existing_events, migrations.RunPython.noop),
+        migrations.RunPython(_run({"postgresql": POSTGRES_HEAD_IDS}), migrations.RunPython.noop),
         migrations.RunPython(
             _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
             _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
