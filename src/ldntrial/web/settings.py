@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "ldntrial.web.accounts.middleware.SessionPolicyMiddleware",
     "ldntrial.web.accounts.middleware.NoStoreMiddleware",
+    "ldntrial.web.accounts.middleware.RefusalAuditMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -463,3 +463,54 @@ def test_the_diary_form_refuses_them_with_a_form_error(world, fields, message):
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not DiaryEntry.objects.filter(trial=world.ana_trial).exists()
+
+
+def test_a_refused_page_is_audited(world):
+    response = world.client("dr_ode").get("/staff/")
+    assert response.status_code == 403
+    (event,) = AuditEvent.objects.filter(action=Action.ACCESS_REFUSED)
+    assert (event.actor_id, event.reason) == (world.dr_ode.pk, "refused: GET /staff/")
+
+
+def test_audit_anchor_prints_signed_heads_that_verify_accepts(world, capsys, tmp_path):
+    from ldntrial.cli import main
+    from tests.conftest import NOW
+
+    assert main(["audit", "anchor"], {}, now=NOW) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    assert {line["chain"] for line in lines} >= {f"clinic:{world.clinic_a.pk}"}
+    assert all(line["mac"] and line["key_id"] for line in lines)
+    exported = tmp_path / "kept-elsewhere.jsonl"
+    exported.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    exported.chmod(0o600)
+    assert main(["audit", "verify", "--anchors", str(exported)], {}, now=NOW) == 0
+    assert "Audit trail intact" in capsys.readouterr().out
+
+
+def test_keys_rotate_from_the_command_line(world, capsys):
+    from ldntrial.cli import main
+    from tests.conftest import NOW
+
+    before = keys.ring(keys.Purpose.SIGNING).current_id
+    assert main(["keys", "rotate", "signing"], {}, now=NOW) == 0
+    after = keys.ring(keys.Purpose.SIGNING).current_id
+    assert after != before
+    assert f"New signing key {after} is current" in capsys.readouterr().out
+    assert main(["keys", "rotate", "nonsense"], {}, now=NOW) == 2
+    assert "not a key purpose" in capsys.readouterr().err
+
+
+def test_keys_can_come_from_the_environment(monkeypatch):
+    import base64
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    key = base64.urlsafe_b64encode(b"k" * 32).decode()
+    monkeypatch.setenv("LDNTRIAL_AUDIT_KEYS", f"old:{key},new:{key}")
+    ring = keys.ring(keys.Purpose.AUDIT)
+    assert (ring.current_id, ring.source) == ("new", "$LDNTRIAL_AUDIT_KEYS")
+    with pytest.raises(ImproperlyConfigured, match="add a new id:key pair"):
+        keys.rotate(keys.Purpose.AUDIT)
+    monkeypatch.setenv("LDNTRIAL_AUDIT_KEYS", "short:abc")
+    with pytest.raises(ImproperlyConfigured, match="base64url key of at least 16 bytes"):
+        keys.ring(keys.Purpose.AUDIT)

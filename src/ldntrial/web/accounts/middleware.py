@@ -70,3 +70,19 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class RefusalAuditMiddleware:
+    """A signed-in person refused a page or API call (403) is an audit event: who, what path."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = request.user
+        if response.status_code == 403 and isinstance(user, User) and user.is_authenticated:
+            from ldntrial.web.accounts.security import refused
+
+            refused(user, f"{request.method} {request.path}")
+        return response

@@ -77,6 +77,10 @@ def factor_enrolled(user: User, device: TOTPDevice) -> None:
     _event(Action.FACTOR_ENROLLED, user, f"authenticator {device.persistent_id} confirmed")
 
 
+def refused(user: User, what: str) -> None:
+    _event(Action.ACCESS_REFUSED, user, f"refused: {what}"[:500])
+
+
 def reauthenticate(request: HttpRequest, user: User, password: str) -> None:
     """The signed-in user's password again (an e-signature). A wrong one counts toward the
     account's lock-out like a failed sign-in and is audited; while locked out it is refused."""

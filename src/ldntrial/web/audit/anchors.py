@@ -30,6 +30,7 @@ from ldntrial.web import keys
 if TYPE_CHECKING:
     from ldntrial.web.audit.chain import Problem
 
+ANCHOR_FIELDS = {"v", "at", "chain", "sequence", "hash", "key_id", "mac"}
 _last_written: dict[tuple[str, str], float] = {}
 _lock = threading.Lock()
 
@@ -118,7 +119,8 @@ def check(path: Path, ring: keys.KeyRing, events: Any, lasts: dict[str, Any]) ->
     from ldntrial.web.audit.chain import Problem
 
     problems: list[Problem] = []
-    for number, line in read(path):
+    truncated: set[str] = set()
+    for number, line in reversed(read(path)):  # the latest anchor of a chain says the most
         where = f"anchor {path.name} line {number}"
         if line is None:
             problems.append(Problem(where, "unreadable"))
@@ -131,6 +133,9 @@ def check(path: Path, ring: keys.KeyRing, events: Any, lasts: dict[str, Any]) ->
         last = lasts.get(chain)
         last_sequence = last.sequence if last is not None else 0
         if sequence > last_sequence:
+            if chain in truncated:
+                continue
+            truncated.add(chain)
             problems.append(
                 Problem(
                     f"{chain} event {sequence}",
@@ -147,4 +152,5 @@ def check(path: Path, ring: keys.KeyRing, events: Any, lasts: dict[str, Any]) ->
                     f"rewritten: differs from the head anchored at {line['at']}",
                 )
             )
+    problems.reverse()
     return problems
