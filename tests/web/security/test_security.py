@@ -514,3 +514,26 @@ def test_keys_can_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("LDNTRIAL_AUDIT_KEYS", "short:abc")
     with pytest.raises(ImproperlyConfigured, match="base64url key of at least 16 bytes"):
         keys.ring(keys.Purpose.AUDIT)
+
+
+def test_serve_with_an_open_data_directory_stops_with_the_fix_and_no_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    env = {**os.environ, "LDNTRIAL_DATA_DIR": str(data)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "ldntrial", "audit", "verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert f"chmod 700 {data}" in done.stderr
+    assert "Traceback" not in done.stderr
