@@ -537,3 +537,24 @@ def test_serve_with_an_open_data_directory_stops_with_the_fix_and_no_traceback(t
     assert done.returncode == 2
     assert f"chmod 700 {data}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_patient_invitation_link_is_sealed_in_the_session_until_shown(world):
+    from ldntrial.web.clinic.models import Patient
+
+    patient = Patient.objects.create(
+        clinic=world.clinic_a,
+        label="NEW-9",
+        birth_year=1990,
+        sex="male",
+        conditions=["crps"],
+        time_zone="UTC",
+    )
+    client = world.client("dr_ode")
+    client.post(f"/clinic/patients/{patient.pk}/invite/")
+    stored = " ".join(row.session_data for row in Session.objects.all())
+    decoded = json.dumps(dict(client.session.items()))
+    assert "/join/#" not in stored
+    assert "/join/#" not in decoded
+    page = client.get(f"/clinic/patients/{patient.pk}/").content.decode()
+    assert "/join/#" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from ldntrial import data
 from ldntrial.core.errors import InvalidValue, LdnTrialError, WarningsNotAccepted
 from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS, default_plan
+from ldntrial.web import sealing
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
@@ -84,7 +86,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "medication_form": MedicationForm(),
             "screening": queries.screen_patient(patient),
             "evidence": [_evidence(key) for key in patient.conditions],
-            "invite_link": request.session.pop(f"invite-{patient.pk}", None),
+            "invite_link": _shown_once(request, f"invite-{patient.pk}"),
         },
     )
 
@@ -121,6 +123,16 @@ def medication_remove(request: HttpRequest, medication_id: int) -> HttpResponse:
     return redirect("clinic:patient", medication.patient_id)
 
 
+def _shown_once(request: HttpRequest, key: str) -> dict[str, str] | None:
+    sealed = request.session.pop(key, None)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        return json.loads(sealing.unseal(sealed, context=b"invite-link"))
+    except sealing.SealBroken:
+        return None
+
+
 @clinician
 @require_POST
 def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -135,8 +147,10 @@ def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         link = invitation_link(request, token)
-        # Shown once on the next page; only the token's hash is stored.
-        request.session[f"invite-{patient.pk}"] = {"link": link, "username": username}
+        # Shown once on the next page; only the token's hash is stored, and the session (a
+        # database row) holds the link sealed with the storage key.
+        shown = json.dumps({"link": link, "username": username}).encode()
+        request.session[f"invite-{patient.pk}"] = sealing.seal(shown, context=b"invite-link")
     return redirect("clinic:patient", patient.pk)
 
 
