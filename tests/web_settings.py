@@ -14,3 +14,11 @@ from ldntrial.web.settings import *  # noqa: F403
 from ldntrial.web.settings import PASSWORD_HASHERS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+# SQLite: the test database is a file, like the real one (WAL, busy timeout), so that tests
+# with real threads (tests/web/security/test_races.py) see SQLite's own locking rather than
+# the shared-cache in-memory database's "table is locked".
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["LDNTRIAL_DATA_DIR"], "test-ldntrial.sqlite3")
+    }

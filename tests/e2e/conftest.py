@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def shots(request: pytest.FixtureRequest):
 def _triggers():
     import importlib
 
-    return importlib.import_module("ldntrial.web.audit.migrations.0003_append_only_triggers")
+    return importlib.import_module("ldntrial.web.audit.migrations.0004_security_chains")
 
 
 def _execute(statements):
@@ -75,18 +76,30 @@ def _execute(statements):
     connection.close()  # an open session would block dropping the test database
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _append_only_triggers_around_browser_tests(django_db_setup, django_db_blocker):
-    """Browser tests need committed data and a flushed database after each test, and a flush
-    deletes audit events. The append-only triggers are lifted for these tests only and put back
-    afterwards, so every other test runs with them."""
+@contextmanager
+def _append_only_triggers_lifted(django_db_blocker):
+    """Transactional tests need committed data and a flushed database after each test, and a
+    flush deletes audit events. The append-only triggers are lifted for those tests only and
+    put back afterwards, so every other test runs with them; on PostgreSQL these tests connect
+    as the owner, since a flush truncates tables (tests/conftest.py)."""
     from django.db import connection
+
+    from tests.conftest import owner_connections
 
     triggers = _triggers()
     drops = {"sqlite": triggers.SQLITE_DROP, "postgresql": triggers.POSTGRES_DROP}
     creates = {"sqlite": triggers.SQLITE, "postgresql": triggers.POSTGRES}
-    with django_db_blocker.unblock():
-        _execute(drops[connection.vendor])
-    yield
-    with django_db_blocker.unblock():
-        _execute(creates[connection.vendor])
+    with owner_connections():
+        with django_db_blocker.unblock():
+            _execute(drops[connection.vendor])
+        try:
+            yield
+        finally:
+            with django_db_blocker.unblock():
+                _execute(creates[connection.vendor])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _append_only_triggers_around_browser_tests(django_db_setup, django_db_blocker):
+    with _append_only_triggers_lifted(django_db_blocker):
+        yield

@@ -6,11 +6,10 @@ import datetime as dt
 
 import pytest
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from ldntrial.web.accounts import services as accounts
-from ldntrial.web.accounts.models import Role
+from ldntrial.web.accounts.models import Role, TOTPDevice
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic.models import DiaryEntry, Patient, PrescriptionStatus, Trial
 from ldntrial.web.clinic.queries import today_for
@@ -27,7 +26,7 @@ PHONE = {
 
 
 def staff_sign_in(page: Page, base: str, user) -> None:
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = TOTPDevice.new(user, name="phone", confirmed=True)
     page.goto(f"{base}/account/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -83,7 +82,11 @@ def test_a_patient_joins_fills_the_diary_twice_and_sees_the_chart(live_server, b
     )
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/join/{token}/")
+    # The code rides after "#": the page's script puts it in the form and out of the address.
+    page.goto(f"{live_server.url}/join/#{token}")
+    expect(page.get_by_label("Invitation code")).to_have_value(token)
+    assert "#" not in page.url
+    page.get_by_role("button", name="Continue").click()
     expect(page.locator("#username")).to_have_text("fm-0600")
     page.get_by_label("Choose a password").fill(PASSWORD)
     page.get_by_label("The same password again").fill(PASSWORD)

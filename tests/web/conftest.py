@@ -15,11 +15,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ldntrial import data
 from ldntrial.core.planning import PlanChoices, design_from_choices
-from ldntrial.web.accounts.models import Clinic, Role, User
+from ldntrial.web.accounts import services as account_services
+from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Patient, Trial
 
@@ -27,8 +27,8 @@ PASSWORD = "correct horse battery staple 42"
 
 
 def make_user(clinic: Clinic, username: str, role: str) -> User:
-    return User.objects.create_user(
-        username=username, password=PASSWORD, clinic=clinic, role=role, email=""
+    return account_services.create_account(
+        by="test fixture", clinic=clinic, username=username, role=role, password=PASSWORD
     )
 
 
@@ -37,7 +37,7 @@ def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     if user.is_clinic_staff:
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        device = TOTPDevice.new(user, name="test", confirmed=True)
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
@@ -115,9 +115,7 @@ class World:
             conditions=[condition],
             time_zone="Europe/London",
         )
-        Patient.objects.filter(pk=patient.pk).update(user=user)
-        patient.refresh_from_db()
-        return patient
+        return account_services.link_patient_account(by=by, patient=patient, user=user)
 
     def client(self, name: str) -> Client:
         if name == "anonymous":

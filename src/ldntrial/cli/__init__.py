@@ -26,6 +26,8 @@ __all__ = ["app", "main", "run"]
 
 def main(argv: Sequence[str], environ: Mapping[str, str], *, now: dt.datetime | None = None) -> int:
     """Run the CLI with ``argv`` (without the program name); return the exit code."""
+    from django.core.exceptions import ImproperlyConfigured
+
     moment = now or dt.datetime.now(dt.UTC)
     command = typer.main.get_command(app)
     try:
@@ -38,6 +40,10 @@ def main(argv: Sequence[str], environ: Mapping[str, str], *, now: dt.datetime | 
     except LdnTrialError as error:
         _error(str(error))
         return error.exit_code
+    except ImproperlyConfigured as error:
+        # The web app's settings refused the environment (a bad variable, files open to others).
+        _error(str(error))
+        return EXIT_USER_ERROR
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:

@@ -76,6 +76,11 @@ protocol_app = typer.Typer(help="Lock and inspect trial protocols.", no_args_is_
 app.add_typer(protocol_app, name="protocol")
 audit_app = typer.Typer(help="The web app's audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(
+    help="The web app's keys kept outside the database (audit, signing, storage).",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
 
 
 def environment_of(ctx: typer.Context) -> Environment:

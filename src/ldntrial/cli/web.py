@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from ldntrial.cli.app import (
     app,
     audit_app,
     environment_of,
+    keys_app,
 )
 from ldntrial.core.errors import IntegrityError, InvalidValue
 
@@ -87,18 +89,61 @@ def totp_code(
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """Check the audit trail's hash chain: any altered or removed event is named (exit 3)."""
+def audit_verify(
+    ctx: typer.Context,
+    anchors: Annotated[
+        list[Path] | None,
+        typer.Option(help="Exported anchor lines (from `audit anchor`) to check against too."),
+    ] = None,
+) -> None:
+    """Check the audit trail: hashes, MACs, sequences against the anchored heads, and every
+    audited row against its last audited state. Each problem is named (exit 3)."""
     env = environment_of(ctx)
     _django()
     from ldntrial.web import commands
 
-    count, problems = commands.verify_audit()
+    for path in anchors or []:
+        if not path.is_file():
+            raise InvalidValue(f"{path} is not a file of exported anchor lines")
+    count, chains, problems = commands.verify_audit(list(anchors or []))
     if problems:
         raise IntegrityError(
             f"the audit trail is broken ({len(problems)} problem(s)): " + "; ".join(problems)
         )
-    env.console.print(f"Audit trail intact: {count} events, every hash checks.")
+    env.console.print(
+        f"Audit trail intact: {count} events in {chains} chain(s); every hash and MAC checks, "
+        "the anchored heads are there, and every audited row matches its last audited state."
+    )
+
+
+@audit_app.command("anchor")
+def audit_anchor(ctx: typer.Context) -> None:
+    """Append every chain head, signed, to the anchor file now, and print the lines: keep a
+    copy outside this machine (mail, ticket, timestamping service) for `audit verify --anchors`."""
+    env = environment_of(ctx)
+    _django()
+    from ldntrial.web import commands
+
+    lines = commands.anchor_audit()
+    for line in lines:
+        print(line)
+    env.console.print(f"Anchored {len(lines)} chain head(s).", style=None)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    ctx: typer.Context,
+    purpose: Annotated[str, typer.Argument(help="audit, signing or storage")],
+) -> None:
+    """Add a new current key for PURPOSE; older keys stay, so older records still verify.
+    For storage, sealed TOTP secrets are moved to the new key."""
+    env = environment_of(ctx)
+    _django()
+    from ldntrial.web import commands
+
+    key_id, moved = commands.rotate_key(purpose)
+    extra = f"; {moved} sealed secret(s) moved to it" if moved else ""
+    env.console.print(f"New {purpose} key {key_id} is current{extra}.")
 
 
 @app.command()
@@ -110,12 +155,13 @@ def serve(
     """Apply migrations and run the web app under gunicorn."""
     env = environment_of(ctx)
     _django()
-    from django.core.management import call_command
 
+    from django.conf import settings
+
+    from ldntrial.web import commands
     from ldntrial.web.accounts.models import User
 
-    call_command("migrate", interactive=False, verbosity=0)
-    from django.conf import settings
+    commands.migrate()
 
     env.console.print(f"Database: {settings.DATABASES['default']['NAME']}")
     env.console.print(f"ldntrial is running at http://{bind}/")

@@ -12,20 +12,20 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.core.protocol import Protocol
 from ldntrial.web.accounts import services as accounts
-from ldntrial.web.accounts.models import Clinic, Role, User
+from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.audit import chain
 from ldntrial.web.clinic import services
-from ldntrial.web.clinic.models import Patient, Trial
+from ldntrial.web.clinic.models import Trial
 
 DEMO_CLINIC = "Demo clinic (synthetic data)"
 
@@ -36,10 +36,61 @@ def create_admin(*, clinic: str, username: str, email: str, password: str) -> Us
     )
 
 
-def verify_audit() -> tuple[int, list[str]]:
+def verify_audit(anchor_files: list[Path] | None = None) -> tuple[int, int, list[str]]:
+    """(events, chains, problems) of the audit trail, checked against the anchor file and any
+    exported anchors given."""
     from ldntrial.web.audit.models import AuditEvent
 
-    return AuditEvent.objects.count(), [str(p) for p in chain.verify()]
+    problems = [str(p) for p in chain.verify(anchor_files=anchor_files or [])]
+    chains = AuditEvent.objects.values("chain").distinct().count()
+    return AuditEvent.objects.count(), chains, problems
+
+
+def migrate() -> None:
+    """Apply migrations: as the owner role when ``$LDNTRIAL_OWNER_DATABASE_URL`` is set, then
+    give the app's role its restricted rights (ldntrial.web.dbroles)."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    if "owner" not in settings.DATABASES:
+        call_command("migrate", interactive=False, verbosity=0)
+        return
+    from ldntrial.web.dbroles import grant_app_role
+
+    call_command("migrate", database="owner", interactive=False, verbosity=0)
+    grant_app_role(connections["owner"], settings.DATABASES["default"]["USER"])
+
+
+def rotate_key(purpose: str) -> tuple[str, int]:
+    """A new current key for ``purpose``; for storage, sealed TOTP secrets move to it."""
+    from ldntrial.web import keys, sealing
+
+    try:
+        chosen = keys.Purpose(purpose)
+    except ValueError:
+        raise InvalidValue(
+            f"{purpose!r} is not a key purpose: use audit, signing or storage"
+        ) from None
+    key_id = keys.rotate(chosen)
+    moved = 0
+    if chosen is keys.Purpose.STORAGE:
+        with transaction.atomic():
+            for device in TOTPDevice.objects.select_for_update():
+                if sealing.key_id_of(device.sealed_key) != key_id:
+                    device.set_secret(device.bin_key)
+                    device.save(update_fields=["sealed_key"])
+                    moved += 1
+    return key_id, moved
+
+
+def anchor_audit() -> list[str]:
+    """Anchor every chain head now; the signed lines, to keep outside this machine too."""
+    import json
+
+    from ldntrial.web.audit import anchors
+
+    return [json.dumps(line, sort_keys=True) for line in anchors.anchor_heads()]
 
 
 @dataclass(frozen=True)
@@ -52,10 +103,10 @@ class DemoAccount:
 
 def _staff(clinic: Clinic, username: str, role: str) -> DemoAccount:
     password = secrets.token_urlsafe(12)
-    user = User.objects.create_user(
-        username=username, password=password, clinic=clinic, role=role, email=""
+    user = accounts.create_account(
+        by="ldntrial demo", clinic=clinic, username=username, role=role, password=password
     )
-    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    device = TOTPDevice.new(user, confirmed=True)
     return DemoAccount(username, role, password, base64.b32encode(device.bin_key).decode())
 
 
@@ -136,10 +187,16 @@ def demo(*, seed: int = 7) -> list[DemoAccount]:
             patient_user = None
             if label == "DEMO-02":
                 password = secrets.token_urlsafe(12)
-                patient_user = User.objects.create_user(
-                    username="demo-patient", password=password, clinic=clinic, role=Role.PATIENT
+                patient_user = accounts.create_account(
+                    by="ldntrial demo",
+                    clinic=clinic,
+                    username="demo-patient",
+                    role=Role.PATIENT,
+                    password=password,
                 )
-                Patient.objects.filter(pk=patient.pk).update(user=patient_user)
+                accounts.link_patient_account(
+                    by="ldntrial demo", patient=patient, user=patient_user
+                )
                 accounts_made.append(DemoAccount("demo-patient", Role.PATIENT, password, None))
             _diary(
                 trial, protocol, patient_user or clinician, today, rng, silent=label == "DEMO-03"

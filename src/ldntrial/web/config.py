@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ class WebConfig:
     allowed_hosts: tuple[str, ...]
     staff_idle_minutes: int
     patient_session_days: int
+    key_dir: Path
+    audit_anchor_file: Path
+    audit_anchor_seconds: int
 
 
 def parse_bool(environ: Mapping[str, str], name: str) -> bool:
@@ -68,7 +72,41 @@ def load(environ: Mapping[str, str], cwd: Path) -> WebConfig:
         allowed_hosts=hosts,
         staff_idle_minutes=parse_int(environ, "LDNTRIAL_STAFF_IDLE_MINUTES", 30, 1, 24 * 60),
         patient_session_days=parse_int(environ, "LDNTRIAL_PATIENT_SESSION_DAYS", 14, 1, 90),
+        key_dir=Path(environ.get("LDNTRIAL_KEY_DIR") or data_dir / "keys").resolve(),
+        audit_anchor_file=Path(
+            environ.get("LDNTRIAL_AUDIT_ANCHOR_FILE") or data_dir / "audit-anchors.jsonl"
+        ).resolve(),
+        audit_anchor_seconds=parse_int(environ, "LDNTRIAL_AUDIT_ANCHOR_SECONDS", 300, 0, 86400),
     )
+
+
+PRIVATE_UMASK = 0o077
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """Files made from now on are private (umask 077); the data directory is 0700, and it and
+    the database files in it must not be open to other users (a clear error says how to fix)."""
+    os.umask(PRIVATE_UMASK)
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"cannot make the data directory {data_dir} ({error.strerror}): set LDNTRIAL_DATA_DIR "
+            "to a writable directory"
+        ) from None
+    for path in (data_dir, *database_files(data_dir), data_dir / "secret_key"):
+        _require_private(path)
+
+
+def database_files(data_dir: Path) -> tuple[Path, ...]:
+    name = data_dir / "ldntrial.sqlite3"
+    return (name, Path(f"{name}-wal"), Path(f"{name}-shm"))
+
+
+def _require_private(path: Path) -> None:
+    from ldntrial.web.keys import require_private
+
+    require_private(path)
 
 
 def _secret_key(environ: Mapping[str, str], data_dir: Path) -> str:
@@ -84,9 +122,10 @@ def _secret_key(environ: Mapping[str, str], data_dir: Path) -> str:
     path = data_dir / "secret_key"
     try:
         if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(64), encoding="utf-8")
-            path.chmod(0o600)
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_urlsafe(64))
         return path.read_text(encoding="utf-8").strip()
     except OSError as error:
         raise ImproperlyConfigured(

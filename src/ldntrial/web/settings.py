@@ -10,6 +10,7 @@ import dj_database_url
 from ldntrial.web import config
 
 CONFIG = config.load(os.environ, Path.cwd())
+config.private_data_dir(CONFIG.data_dir)
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = CONFIG.secret_key
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_htmx",
     "axes",
+    "csp",
     "ldntrial.web.audit",
     "ldntrial.web.accounts",
     "ldntrial.web.clinic",
@@ -40,6 +42,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ldntrial.web.accounts.middleware.SessionPolicyMiddleware",
+    "ldntrial.web.accounts.middleware.NoStoreMiddleware",
+    "ldntrial.web.accounts.middleware.RefusalAuditMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -67,7 +72,6 @@ TEMPLATES = [
 if CONFIG.database_url:
     DATABASES = {"default": dj_database_url.parse(CONFIG.database_url, conn_max_age=60)}
 else:
-    CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -80,10 +84,16 @@ else:
             },
         }
     }
+# PostgreSQL: the app connects as a role that may only add to and read the audit tables; the
+# owner role (schema changes, migrations) is given separately. See docs/security.md.
+OWNER_DATABASE_URL = os.environ.get("LDNTRIAL_OWNER_DATABASE_URL") or None
+if OWNER_DATABASE_URL and CONFIG.database_url:
+    DATABASES["owner"] = dj_database_url.parse(OWNER_DATABASE_URL)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "ldntrial.web.accounts.security.IpThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -104,23 +114,45 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttling: 5 failures for a username from one address lock it for 15 minutes. The
-# message is the same whether or not the account exists.
+# Sign-in throttling: 5 failures for an account, from any address, lock it for 15 minutes (an
+# e-signature's password counts too); an address with 30 failures in that time is refused as
+# well (accounts.security). The message is the same whether or not the account exists.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address in the lock-out parameters; addresses are throttled by
+# accounts.security.IpThrottleBackend instead, with their own, higher limit.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 STAFF_IDLE_SECONDS = CONFIG.staff_idle_minutes * 60
 PATIENT_SESSION_SECONDS = CONFIG.patient_session_days * 24 * 3600
+# Sessions are stored under a hash of their key (accounts.sessions, decision 0010).
+SESSION_ENGINE = "ldntrial.web.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy: scripts and styles only from this site's static files (no
+# inline code, no inline style attributes); nothing may frame the pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if CONFIG.production:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -131,6 +163,11 @@ if CONFIG.production:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 OTP_TOTP_ISSUER = "ldntrial"
+
+# Keys kept outside the database (ldntrial.web.keys) and the audit trail's anchored chain heads.
+LDNTRIAL_KEY_DIR = CONFIG.key_dir
+AUDIT_ANCHOR_FILE = CONFIG.audit_anchor_file
+AUDIT_ANCHOR_SECONDS = CONFIG.audit_anchor_seconds
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -33,6 +33,14 @@ class SetPasswordForm(forms.Form):
         return cleaned
 
 
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Invitation code (filled in from your link)",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 class InviteStaffForm(forms.Form):
     username = forms.CharField(max_length=150, label="Username for the new account")
     role = forms.ChoiceField(

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from ldntrial.core.errors import FieldErrors, InvalidValue
@@ -80,6 +80,30 @@ class DiaryIn(Schema):
     side_effect_other: StrictStr = Field(default="", max_length=200)
     note: StrictStr = Field(default="", max_length=1000)
     correction_reason: StrictStr = Field(default="", max_length=200)
+
+    @field_validator("dose_time")
+    @classmethod
+    def _local_clock_time(cls, value: dt.time | None) -> dt.time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError(
+                "give the time as the patient's own clock shows it, without a time zone "
+                "(e.g. 22:00)"
+            )
+        return value
+
+    @field_validator("side_effect_other", "note", "correction_reason", "side_effects", "scores")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = (
+            [value]
+            if isinstance(value, str)
+            else list(value)
+            if isinstance(value, list | dict)
+            else []
+        )
+        if any("\x00" in t for t in texts if isinstance(t, str)):
+            raise ValueError("the text contains a NUL character: remove it")
+        return value
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}

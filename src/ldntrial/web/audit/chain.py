@@ -1,8 +1,13 @@
 """Appending to the audit trail and verifying it.
 
-Each event's hash is SHA-256 over the previous event's hash and the event's canonical JSON, so
-changing or removing any event breaks every hash after it. Appending locks the single chain-head
-row, so concurrent writers queue instead of forking the chain.
+Each clinic has its own chain (``clinic:<id>``); events without a clinic go to the ``system``
+chain. In a chain, each event's hash is SHA-256 over the previous event's hash and the event's
+canonical JSON, so changing or removing any event breaks every hash after it; appending locks the
+chain's head row, so concurrent writers queue instead of forking it (and clinics do not queue
+behind one another). Each event also carries an HMAC keyed with the audit key, which lives
+outside the database (``ldntrial.web.keys``): someone who can write the database but not read
+the key cannot recompute a valid chain. Chain heads are anchored, signed, in an append-only
+file outside the database (``anchors``), which shows a removed tail.
 """
 
 from __future__ import annotations
@@ -10,15 +15,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from ldntrial.web.audit.models import Action, AuditEvent, ChainHead
+from ldntrial.web import keys
+from ldntrial.web.audit import anchors
+from ldntrial.web.audit import rows as audited_rows
+from ldntrial.web.audit.models import (
+    CURRENT_VERSION,
+    SYSTEM_CHAIN,
+    Action,
+    AuditEvent,
+    ChainHead,
+)
 
 GENESIS = "0" * 64
 
@@ -28,6 +46,10 @@ def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[s
     data = model_to_dict(instance, exclude=list(exclude))
     data["id"] = instance.pk
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True))
+
+
+def chain_of(clinic_id: int | None) -> str:
+    return SYSTEM_CHAIN if clinic_id is None else f"clinic:{clinic_id}"
 
 
 def record(
@@ -42,16 +64,31 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    rows: Iterable[models.Model] = (),
 ) -> AuditEvent:
-    """Append one event. Must run inside the transaction that makes the change it records."""
-    if not transaction.get_connection().in_atomic_block:
+    """Append one event. Must run inside the transaction that makes the change it records.
+
+    The state of ``instance`` and of every row in ``rows`` (other rows the change touched) is
+    read back from the database and kept in the event, for ``verify`` to compare with later.
+    """
+    using = instance._state.db if instance is not None and instance._state.db else "default"
+    if not transaction.get_connection(using).in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change")
-    # The head row is made by a migration; get_or_create also covers a flushed database.
-    head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+    touched: dict[str, list[Any]] = defaultdict(list)
+    for item in (instance, *rows):
+        if item is not None and audited_rows.label_of(item) in audited_rows.AUDITED:
+            touched[audited_rows.label_of(item)].append(item.pk)
+    states: dict[str, Any] = {}
+    for label, pks in touched.items():
+        states |= audited_rows.current_states(label, pks, using=using)
     kind = object_type or (instance._meta.label if instance is not None else "")
     ident = str(object_id if object_id is not None else getattr(instance, "pk", ""))
-    event = AuditEvent(
-        sequence=head.sequence + 1,
+    return append(
+        AuditEvent,
+        ChainHead,
+        using=using,
+        chain=chain_of(clinic_id),
+        rows=states or None,
         at=timezone.now().astimezone(dt.UTC),
         actor=by if getattr(by, "pk", None) else None,
         actor_label=_label(by),
@@ -63,13 +100,50 @@ def record(
         before=before,
         after=after,
         reason=reason,
+    )
+
+
+def append(
+    event_model: Any,
+    head_model: Any,
+    *,
+    using: str,
+    chain: str,
+    rows: dict[str, Any] | None,
+    **fields: Any,
+) -> Any:
+    """The one way an event is added (the application and data migrations): lock the chain's
+    head, hash and MAC the event, save it, move the head."""
+    heads = head_model._base_manager.using(using)
+    head = heads.select_for_update().filter(chain=chain).first()
+    if head is None:
+        # A new chain, or (after tampering) a lost head: continue from the last event.
+        last = (
+            event_model._base_manager.using(using).filter(chain=chain).order_by("-sequence").first()
+        )
+        heads.get_or_create(
+            chain=chain,
+            defaults={
+                "sequence": last.sequence if last else 0,
+                "hash": last.hash if last else GENESIS,
+            },
+        )
+        head = heads.select_for_update().get(chain=chain)
+    event = event_model(
+        chain=chain,
+        version=CURRENT_VERSION,
+        sequence=head.sequence + 1,
         previous_hash=head.hash,
+        rows=rows,
+        **fields,
     )
     event.hash = event_hash(event)
-    event.save()
+    event.key_id, event.mac = keys.ring(keys.Purpose.AUDIT).mac(mac_message(event))
+    event.save(using=using)
     head.sequence = event.sequence
     head.hash = event.hash
-    head.save(update_fields=["sequence", "hash"])
+    head.save(update_fields=["sequence", "hash"], using=using)
+    transaction.on_commit(lambda: anchors.after_commit(chain, using=using), using=using)
     return event
 
 
@@ -81,8 +155,8 @@ def _label(by: Any) -> str:
     return f"{by.username} ({by.role})"
 
 
-def event_hash(event: AuditEvent) -> str:
-    content = {
+def event_hash(event: Any) -> str:
+    content: dict[str, Any] = {
         "sequence": event.sequence,
         "at": event.at.astimezone(dt.UTC).isoformat(),
         "actor_id": event.actor_id,
@@ -96,41 +170,148 @@ def event_hash(event: AuditEvent) -> str:
         "after": event.after,
         "reason": event.reason,
     }
+    if event.version >= 2:
+        content |= {"version": event.version, "chain": event.chain, "rows": event.rows}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((event.previous_hash + canonical).encode("utf-8")).hexdigest()
 
 
+def mac_message(event: Any) -> bytes:
+    return f"ldntrial-audit-event|{event.chain}|{event.sequence}|{event.hash}".encode()
+
+
 @dataclass(frozen=True)
 class Problem:
-    sequence: int
+    where: str
     what: str
 
     def __str__(self) -> str:
-        return f"event {self.sequence}: {self.what}"
+        return f"{self.where}: {self.what}"
 
 
-def verify() -> list[Problem]:
-    """Every break in the chain: altered events, removed events, a truncated tail."""
+def _at(chain: str, sequence: int) -> str:
+    return f"{chain} event {sequence}"
+
+
+def verify(*, using: str = "default", anchor_files: Sequence[Path] = ()) -> list[Problem]:
+    """Every break: altered, forged, removed or inserted events, a truncated tail (against the
+    anchored heads), and audited rows changed, added or removed outside the application."""
+    ring = keys.ring(keys.Purpose.AUDIT)
+    events = AuditEvent.objects.using(using)
+    heads = {h.chain: h for h in ChainHead.objects.using(using)}
+    chains = set(events.values_list("chain", flat=True).distinct()) | set(heads)
+    # The system chain first: it holds the events from before chains were per clinic.
+    order = sorted(chains, key=lambda c: (c != SYSTEM_CHAIN, c))
     problems: list[Problem] = []
-    expected_sequence = 1
-    previous = GENESIS
-    for event in AuditEvent.objects.order_by("sequence").iterator():
-        if event.sequence != expected_sequence:
-            missing = f"{expected_sequence}" + (
-                f" to {event.sequence - 1}" if event.sequence - 1 > expected_sequence else ""
+    last_states: dict[str, tuple[Any, str, int]] = {}
+    lasts: dict[str, AuditEvent | None] = {}
+    for chain in order:
+        last = _verify_chain(chain, events, ring, problems, last_states)
+        lasts[chain] = last
+        _check_head(chain, heads.get(chain), last, problems)
+    files = [Path(settings.AUDIT_ANCHOR_FILE), *anchor_files]
+    for path in dict.fromkeys(files):
+        problems += anchors.check(path, ring, events, lasts)
+    problems += _check_rows(last_states, using=using)
+    return problems
+
+
+def _verify_chain(
+    chain: str,
+    events: Any,
+    ring: keys.KeyRing,
+    problems: list[Problem],
+    last_states: dict[str, tuple[Any, str, int]],
+) -> AuditEvent | None:
+    expected, previous, last = 1, GENESIS, None
+    for event in events.filter(chain=chain).order_by("sequence").iterator():
+        where = _at(chain, event.sequence)
+        if event.sequence != expected:
+            missing = f"{expected}" + (
+                f" to {event.sequence - 1}" if event.sequence - 1 > expected else ""
             )
-            problems.append(Problem(expected_sequence, f"missing (removed: {missing})"))
+            problems.append(Problem(_at(chain, expected), f"missing (removed: {missing})"))
         if event.previous_hash != previous:
-            problems.append(Problem(event.sequence, "does not follow the event before it"))
+            problems.append(Problem(where, "does not follow the event before it"))
         if event_hash(event) != event.hash:
-            problems.append(Problem(event.sequence, "altered: its content does not match its hash"))
-        previous = event.hash
-        expected_sequence = event.sequence + 1
-    head = ChainHead.objects.filter(pk=1).first()
-    if head is not None and head.sequence >= expected_sequence:
+            problems.append(Problem(where, "altered: its content does not match its hash"))
+        if not event.mac:
+            problems.append(Problem(where, "has no MAC: it was not written with the audit key"))
+        else:
+            good = ring.check(mac_message(event), event.key_id, event.mac)
+            if good is None:
+                problems.append(
+                    Problem(where, f"MAC made with an unknown audit key {event.key_id!r}")
+                )
+            elif not good:
+                problems.append(
+                    Problem(
+                        where, "forged: its MAC does not match (hash recomputed without the key)"
+                    )
+                )
+        for key, state in (event.rows or {}).items():
+            last_states[key] = (state, chain, event.sequence)
+        previous, expected, last = event.hash, event.sequence + 1, event
+    return last
+
+
+def _check_head(
+    chain: str, head: ChainHead | None, last: AuditEvent | None, problems: list[Problem]
+) -> None:
+    last_sequence = last.sequence if last else 0
+    if head is None:
+        if last is not None:
+            problems.append(Problem(f"{chain} chain head", "missing (removed from the database)"))
+        return
+    if head.sequence > last_sequence:
         problems.append(
-            Problem(expected_sequence, f"missing (removed: {expected_sequence} to {head.sequence})")
+            Problem(
+                _at(chain, last_sequence + 1),
+                f"missing (removed: {last_sequence + 1} to {head.sequence})",
+            )
         )
-    if head is not None and head.sequence == expected_sequence - 1 and head.hash != previous:
-        problems.append(Problem(head.sequence, "the chain head does not match the last event"))
+    elif head.sequence < last_sequence:
+        problems.append(
+            Problem(f"{chain} chain head", f"at {head.sequence}, behind the last event")
+        )
+    elif last is not None and head.hash != last.hash:
+        problems.append(Problem(f"{chain} chain head", "does not match the last event"))
+
+
+def _check_rows(last_states: dict[str, tuple[Any, str, int]], *, using: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for key, state in audited_rows.all_rows(using=using):
+        seen.add(key)
+        recorded = last_states.get(key)
+        if recorded is None:
+            problems.append(Problem(key, "not in the audit trail: added outside the application"))
+            continue
+        recorded_state, chain, sequence = recorded
+        if recorded_state is None:
+            problems.append(
+                Problem(key, f"recorded as removed ({_at(chain, sequence)}) but present")
+            )
+            continue
+        changed = sorted(
+            column
+            for column, value in recorded_state.items()
+            if column in state and state[column] != value
+        )
+        if changed:
+            problems.append(
+                Problem(
+                    key,
+                    f"changed outside the application: {', '.join(changed)} "
+                    f"(last audited in {_at(chain, sequence)})",
+                )
+            )
+    for key, (recorded_state, chain, sequence) in last_states.items():
+        if key not in seen and recorded_state is not None:
+            problems.append(
+                Problem(
+                    key,
+                    f"removed outside the application (last audited in {_at(chain, sequence)})",
+                )
+            )
     return problems

@@ -160,8 +160,9 @@ class Reassessment(models.Model):
 
     ``content`` is what was signed (the analysis summary, the diary's hash, the suggested and the
     final decision); ``content_hash`` is its SHA-256 and ``signature`` an HMAC of that hash, the
-    signer and the time. If the diary or the analysis change later, the recomputed content no
-    longer matches and the signature shows as invalid.
+    signer and the time, made with the signing key ``signature_key_id`` (kept outside the
+    database, rotatable; not Django's SECRET_KEY). If the diary or the analysis change later,
+    the recomputed content no longer matches and the signature shows as invalid.
     """
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
@@ -173,6 +174,8 @@ class Reassessment(models.Model):
     content = models.JSONField()
     content_hash = models.CharField(max_length=64)
     signature = models.CharField(max_length=64)
+    # The signing key (ldntrial.web.keys, purpose "signing") that made ``signature``.
+    signature_key_id = models.CharField(max_length=40, blank=True, default="")
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

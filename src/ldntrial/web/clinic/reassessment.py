@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trial
 from ldntrial.core.decision import Decision, Outcome, decide
 from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.web import keys
 from ldntrial.web.accounts.models import User
+from ldntrial.web.accounts.security import reauthenticate
 from ldntrial.web.audit.chain import record, snapshot
 from ldntrial.web.audit.models import Action
 from ldntrial.web.clinic.models import DiaryEntry, Reassessment, Trial, TrialStatus
@@ -94,17 +95,32 @@ def _hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _mac(content_hash: str, signer_id: int, signed_at: dt.datetime) -> str:
-    message = f"{content_hash}|{signer_id}|{signed_at.isoformat()}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+def signature_message(content_hash: str, signer_id: int, signed_at: dt.datetime) -> bytes:
+    return f"{content_hash}|{signer_id}|{signed_at.isoformat()}".encode()
 
 
-def sign(*, by: User, trial: Trial, final: Outcome, reason: str, password: str) -> Reassessment:
-    """The clinician accepts or overrides the suggested decision and signs with their password."""
+def _mac(content_hash: str, signer_id: int, signed_at: dt.datetime) -> tuple[str, str]:
+    """(key id, HMAC) with the current signing key (decision 0009)."""
+    ring = keys.ring(keys.Purpose.SIGNING)
+    return ring.mac(signature_message(content_hash, signer_id, signed_at))
+
+
+def sign(
+    *,
+    by: User,
+    trial: Trial,
+    final: Outcome,
+    reason: str,
+    password: str,
+    request: HttpRequest,
+) -> Reassessment:
+    """The clinician accepts or overrides the suggested decision and signs with their password.
+
+    The password goes through the sign-in checks: a wrong one counts toward the account's
+    lock-out and is audited, and a locked account cannot sign."""
     if trial.status != TrialStatus.ACTIVE:
         raise InvalidValue("only a started trial can be reassessed")
-    if not by.check_password(password):
-        raise FieldErrors({"password": "That is not your password: signing needs it again."})
+    reauthenticate(request, by, password)
     assessment = assess(trial)
     reason = reason.strip()
     if final is not assessment.decision.outcome and not reason:
@@ -117,6 +133,7 @@ def sign(*, by: User, trial: Trial, final: Outcome, reason: str, password: str) 
     content = signed_content(assessment, final=final, reason=reason, signer=by)
     content_hash = _hash(content)
     signed_at = timezone.now().replace(microsecond=0)
+    key_id, signature = _mac(content_hash, by.pk, signed_at)
     with transaction.atomic():
         item = Reassessment.objects.create(
             clinic=trial.clinic,
@@ -127,7 +144,8 @@ def sign(*, by: User, trial: Trial, final: Outcome, reason: str, password: str) 
             override_reason=reason,
             content=content,
             content_hash=content_hash,
-            signature=_mac(content_hash, by.pk, signed_at),
+            signature=signature,
+            signature_key_id=key_id,
             signed_by=by,
             signed_at=signed_at,
         )
@@ -145,9 +163,12 @@ def sign(*, by: User, trial: Trial, final: Outcome, reason: str, password: str) 
 
 def is_valid(item: Reassessment) -> bool:
     """The signature holds, and the data it signed are still the data we have."""
-    if not hmac.compare_digest(
-        item.signature, _mac(item.content_hash, item.signed_by_id, item.signed_at)
-    ):
+    good = keys.ring(keys.Purpose.SIGNING).check(
+        signature_message(item.content_hash, item.signed_by_id, item.signed_at),
+        item.signature_key_id,
+        item.signature,
+    )
+    if not good:  # a wrong MAC, or a key id the ring does not hold
         return False
     if _hash(item.content) != item.content_hash:
         return False

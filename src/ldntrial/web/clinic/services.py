@@ -284,7 +284,7 @@ def submit_diary(
     day is a correction: it needs a reason, becomes the current version, and keeps the old one.
     """
     existing = DiaryEntry.objects.filter(trial=trial, client_key=client_key).first()
-    if existing is not None:
+    if existing is not None:  # a retry: answered without a lock (checked again below)
         return existing, False
     if trial.status != TrialStatus.ACTIVE:
         raise InvalidValue("this trial has not started yet")
@@ -304,6 +304,13 @@ def submit_diary(
     reason = correction_reason.strip()
     try:
         with transaction.atomic():
+            # One writer per trial at a time: the key and the day are checked again under the
+            # lock, so a retry racing its original gets the stored entry, and a second key for
+            # a day filled meanwhile gets the "filled already" answer, never a database error.
+            Trial.objects.select_for_update().filter(pk=trial.pk).first()
+            stored = DiaryEntry.objects.filter(trial=trial, client_key=client_key).first()
+            if stored is not None:
+                return stored, False
             current = (
                 DiaryEntry.objects.select_for_update()
                 .filter(trial=trial, day=day, is_current=True)
@@ -314,10 +321,12 @@ def submit_diary(
                     {"correction_reason": "this day is filled already: say why you are changing it"}
                 )
             before = None
+            replaced = []
             if current is not None:
                 before = snapshot(current)
                 current.is_current = False
                 current.save(update_fields=["is_current"])
+                replaced.append(current)
             entry = DiaryEntry.objects.create(
                 clinic=trial.clinic,
                 trial=trial,
@@ -342,13 +351,17 @@ def submit_diary(
                 before=before,
                 after=snapshot(entry),
                 reason=reason,
+                rows=replaced,
             )
     except IntegrityError:
-        # A concurrent retry with the same key won the race: return what it stored.
+        # Only reachable without the row lock (a database that ignores it): the same key
+        # returns what its twin stored, another key for the day is told the day is filled.
         stored = DiaryEntry.objects.filter(trial=trial, client_key=client_key).first()
-        if stored is None:
-            raise
-        return stored, False
+        if stored is not None:
+            return stored, False
+        raise FieldErrors(
+            {"correction_reason": "this day was filled meanwhile: say why you are changing it"}
+        ) from None
     return entry, True
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
@@ -15,9 +15,11 @@ from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, Warni
 from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS, default_plan
 from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
+from ldntrial.web import sealing
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
+from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import (
@@ -100,7 +102,7 @@ def _patient_page(
             "medication_form": medication_form or MedicationForm(),
             "screening": queries.screen_patient(patient).screening,
             "evidence": [_evidence(key) for key in patient.conditions],
-            "invite_link": request.session.pop(f"invite-{patient.pk}", None),
+            "invite_link": _shown_once(request, f"invite-{patient.pk}"),
         },
         status=status,
     )
@@ -143,6 +145,16 @@ def medication_stop(request: HttpRequest, medication_id: int) -> HttpResponse:
     )
 
 
+def _shown_once(request: HttpRequest, key: str) -> dict[str, str] | None:
+    sealed = request.session.pop(key, None)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        return json.loads(sealing.unseal(sealed, context=b"invite-link"))
+    except sealing.SealBroken:
+        return None
+
+
 @clinician
 @require_POST
 def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -156,9 +168,11 @@ def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
     except InvalidValue as error:
         messages.error(request, str(error))
     else:
-        link = request.build_absolute_uri(reverse("accept_invitation", args=[token]))
-        # Shown once on the next page; only the token's hash is stored.
-        request.session[f"invite-{patient.pk}"] = {"link": link, "username": username}
+        link = invitation_link(request, token)
+        # Shown once on the next page; only the token's hash is stored, and the session (a
+        # database row) holds the link sealed with the storage key.
+        shown = json.dumps({"link": link, "username": username}).encode()
+        request.session[f"invite-{patient.pk}"] = sealing.seal(shown, context=b"invite-link")
     return redirect("clinic:patient", patient.pk)
 
 

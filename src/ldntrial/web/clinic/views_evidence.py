@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -9,7 +12,7 @@ from django.views.decorators.http import require_safe
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.evidence_summary import Summary, summarise
-from ldntrial.reports.handout import handout_html, handout_pdf
+from ldntrial.reports.handout import HANDOUT_CSS, handout_html, handout_pdf
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import services
@@ -58,7 +61,12 @@ def _patient_condition(request: HttpRequest, patient_id: int, condition: str) ->
 def handout(request: HttpRequest, patient_id: int, condition: str) -> HttpResponse:
     patient = _patient_condition(request, patient_id, condition)
     html = handout_html(summary_for(condition), data.ldn_profile(), patient_label=patient.label)
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    # The handout is one self-contained page (also rendered to PDF): its one <style> element is
+    # allowed by its hash, nothing else inline.
+    digest = base64.b64encode(hashlib.sha256(HANDOUT_CSS.encode()).digest()).decode()
+    response._csp_update = {"style-src": [f"'sha256-{digest}'"]}  # type: ignore[attr-defined]  # django-csp's per-response hook
+    return response
 
 
 @role_required(Role.CLINICIAN)

@@ -65,6 +65,7 @@ def reassessment_page(request: HttpRequest, trial_id: int) -> HttpResponse:
                     final=Outcome(form.cleaned_data["final_outcome"]),
                     reason=form.cleaned_data["override_reason"],
                     password=form.cleaned_data["password"],
+                    request=request,
                 )
             except InvalidValue as error:
                 show_errors(form, error)

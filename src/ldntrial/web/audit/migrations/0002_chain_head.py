@@ -1,9 +1,13 @@
+from typing import Any
+
 from django.db import migrations
 
 
-def create_head(apps: object, schema_editor: object) -> None:
-    ChainHead = apps.get_model("audit", "ChainHead")  # type: ignore[attr-defined]  # Django's app registry
-    ChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": "0" * 64})
+def create_head(apps: Any, schema_editor: Any) -> None:
+    ChainHead = apps.get_model("audit", "ChainHead")
+    ChainHead.objects.using(schema_editor.connection.alias).get_or_create(
+        pk=1, defaults={"sequence": 0, "hash": "0" * 64}
+    )
 
 
 class Migration(migrations.Migration):
