@@ -335,7 +335,8 @@ def test_a_row_added_outside_the_application_is_detected(world, capsys):
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO clinic_medication (clinic_id, patient_id, text, added_at, "
-            "resolved_medicine, confirmed_not_opioid) VALUES (%s, %s, 'x', %s, '', %s)",
+            "resolved_medicine, confirmed_not_opioid, removal_reason) "
+            "VALUES (%s, %s, 'x', %s, '', %s, '')",
             [world.clinic_a.pk, world.ana.pk, NOW, False],
         )
     audit_verify_fails_naming(capsys, "not in the audit trail: added outside the application")
