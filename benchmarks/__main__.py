@@ -10,12 +10,12 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import timeit
-from collections.abc import Callable
 from decimal import Decimal
 
 from icalendar import Calendar, Event
 
+from benchmarks.screening import bench_screen, bench_vocabulary
+from benchmarks.timing import best
 from ldntrial import data
 from ldntrial.core.compounding import compounding_order, default_capsules, fewest_capsules
 from ldntrial.core.doses import Dose
@@ -24,11 +24,6 @@ from ldntrial.core.protocol_design import design_protocol
 from ldntrial.interop.ics import dosing_calendar
 
 NOW = dt.datetime(2026, 11, 27, 21, 15, tzinfo=dt.UTC)
-
-
-def best(function: Callable[[], object], number: int) -> float:
-    """Seconds per call: the best of 5 repeats, to damp noise from the rest of the machine."""
-    return min(timeit.repeat(function, number=number, repeat=5)) / number
 
 
 def design() -> Protocol:
@@ -164,7 +159,16 @@ def bench_analysis() -> tuple[str, float, float]:
 
 def main() -> None:
     print(f"{'benchmark':<62} {'ours':>10} {'reference':>10} {'ratio':>7}")
-    for bench in (bench_protocol, bench_calendar, bench_capsules, bench_order, bench_analysis):
+    benches = (
+        bench_protocol,
+        bench_calendar,
+        bench_capsules,
+        bench_order,
+        bench_analysis,
+        bench_vocabulary,
+        bench_screen,
+    )
+    for bench in benches:
         name, ours, reference = bench()
         print(f"{name:<62} {ours * 1e3:>8.3f}ms {reference * 1e3:>8.3f}ms {ours / reference:>7.2f}")
 
