@@ -6,7 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run example test lint typecheck bench clean
+PORT ?= 8000
+
+.PHONY: run demo example test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,9 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-## run: apply migrations and start the web app (gunicorn) on http://127.0.0.1:8000/
+## run: apply migrations and start the web app (gunicorn) on http://127.0.0.1:$(PORT)/ (PORT=8000)
 run: $(STAMP)
-	$(BIN)/ldntrial serve
+	$(BIN)/ldntrial serve --bind 127.0.0.1:$(PORT)
+
+## demo: fill the database with a demo clinic (synthetic patients in every phase)
+demo: $(STAMP)
+	$(BIN)/ldntrial demo
 
 ## example: the worked example — a fibromyalgia protocol starting tomorrow, with its calendar and prescription under ./out/
 example: $(STAMP)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
 
 from ldntrial import data
@@ -65,6 +66,30 @@ class Environment:
             return "UTC"
         return system
 
+
+def _show_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """The value column of --help: nothing for a flag (Typer 0.29 shows "<bool>" there, as if
+    --json took a value) and click's words (TEXT, INTEGER, TEXT... when repeatable)."""
+    if self.metavar is not None:
+        return str(self.metavar)
+    if self.is_flag:
+        return None
+    shown = _TYPER_SHOW_TYPE(self, ctx)
+    return None if shown is None else _METAVARS.get(shown, shown)
+
+
+_METAVARS = {
+    "<str>": "TEXT",
+    "<int>": "INTEGER",
+    "<float>": "NUMBER",
+    "<Path>": "PATH",
+    "<list[str]>": "TEXT...",
+    "<list[Path]>": "PATH...",
+}
+
+
+_TYPER_SHOW_TYPE = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _show_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     help="Plan and run time-limited, honest trials of low-dose naltrexone (LDN).",

@@ -27,6 +27,25 @@ def _django() -> None:
     django.setup()
 
 
+def _database() -> None:
+    """Django, with the database brought up to date first: a job run before `make run` (or
+    after an upgrade) finds its tables instead of failing with "no such table"."""
+    _django()
+    from ldntrial.web import commands
+
+    commands.migrate()
+
+
+@app.command()
+def migrate(ctx: typer.Context) -> None:
+    """Create or update the web app's database (every command that needs it does this too)."""
+    env = environment_of(ctx)
+    _database()
+    from django.conf import settings
+
+    env.console.print(f"Database up to date: {settings.DATABASES['default']['NAME']}")
+
+
 @app.command()
 def createadmin(
     ctx: typer.Context,
@@ -48,7 +67,7 @@ def createadmin(
         password = getpass.getpass("Password (at least 12 characters): ")
         if getpass.getpass("The same password again: ") != password:
             raise InvalidValue("the two passwords differ: run the command again")
-    _django()
+    _database()
     from ldntrial.web import commands
 
     user = commands.create_admin(clinic=clinic, username=username, email=email, password=password)
@@ -62,7 +81,7 @@ def createadmin(
 def demo(ctx: typer.Context) -> None:
     """Fill the database with a demo clinic: synthetic patients in every phase, weeks of diary."""
     env = environment_of(ctx)
-    _django()
+    _database()
     from ldntrial.web import commands
 
     made = commands.demo()
@@ -82,7 +101,7 @@ def totp_code(
 ) -> None:
     """Print the current second-step code of a demo staff account (demo clinic only)."""
     env = environment_of(ctx)
-    _django()
+    _database()
     from ldntrial.web import commands
 
     env.console.print(commands.totp_code(username))
@@ -99,7 +118,7 @@ def audit_verify(
     """Check the audit trail: hashes, MACs, sequences against the anchored heads, and every
     audited row against its last audited state. Each problem is named (exit 3)."""
     env = environment_of(ctx)
-    _django()
+    _database()
     from ldntrial.web import commands
 
     for path in anchors or []:
@@ -121,7 +140,7 @@ def audit_anchor(ctx: typer.Context) -> None:
     """Append every chain head, signed, to the anchor file now, and print the lines: keep a
     copy outside this machine (mail, ticket, timestamping service) for `audit verify --anchors`."""
     env = environment_of(ctx)
-    _django()
+    _database()
     from ldntrial.web import commands
 
     lines = commands.anchor_audit()
@@ -138,7 +157,7 @@ def keys_rotate(
     """Add a new current key for PURPOSE; older keys stay, so older records still verify.
     For storage, sealed TOTP secrets are moved to the new key."""
     env = environment_of(ctx)
-    _django()
+    _database()
     from ldntrial.web import commands
 
     key_id, moved = commands.rotate_key(purpose)
@@ -154,14 +173,11 @@ def serve(
 ) -> None:
     """Apply migrations and run the web app under gunicorn."""
     env = environment_of(ctx)
-    _django()
+    _database()
 
     from django.conf import settings
 
-    from ldntrial.web import commands
     from ldntrial.web.accounts.models import User
-
-    commands.migrate()
 
     env.console.print(f"Database: {settings.DATABASES['default']['NAME']}")
     env.console.print(f"ldntrial is running at http://{bind}/")
