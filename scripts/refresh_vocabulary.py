@@ -40,7 +40,9 @@ from ldntrial.core.screening.text import normalise
 
 SCHEMA = "ldntrial.vocabulary/1"
 HEADER = ("normalised", "display", "kind", "components", "source", "flags")
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "src" / "ldntrial" / "data" / "medicine-names"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parent.parent / "src" / "ldntrial" / "data" / "medicine-names"
+)
 BAN_TABLE = DEFAULT_OUT / "ban_combinations.tsv"
 
 UNII = "fda-unii"
