@@ -47,6 +47,7 @@ def signed_in(user: User) -> Client:
 def plan_form(**overrides: object) -> dict[str, object]:
     """The trial form as a clinician submits it with the usual regimen, starting tomorrow."""
     form: dict[str, object] = {
+        "condition": "fibromyalgia",
         "start_date": (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat(),
         "baseline_days": "14",
         "start_dose": "1.5",

@@ -86,7 +86,7 @@ def test_demo_stages_cover_baseline_to_reassessment(world):
         status_of(t, t.protocol()).stage.value
         for t in Trial.objects.filter(clinic__is_demo=True, status="active")
     }
-    assert stages == {"baseline", "titration", "maintenance", "due for reassessment"}
+    assert stages == {"baseline", "titration", "maintenance", "due_for_reassessment"}
 
 
 @pytest.mark.django_db

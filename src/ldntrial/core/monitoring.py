@@ -16,17 +16,36 @@ RECENT_DAYS = 7
 
 
 class Stage(enum.Enum):
-    NOT_STARTED = "not started"
+    """Where a started trial stands today. The value is a code (the API sends it); the label is
+    what people read."""
+
+    NOT_STARTED = "not_started"
     BASELINE = "baseline"
     TITRATION = "titration"
     MAINTENANCE = "maintenance"
-    DUE_FOR_REASSESSMENT = "due for reassessment"
+    DUE_FOR_REASSESSMENT = "due_for_reassessment"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @property
+    def is_due(self) -> bool:
+        return self is Stage.DUE_FOR_REASSESSMENT
 
 
 class Alert(enum.Enum):
-    SIDE_EFFECTS = "side effects reported"
-    DOSES_MISSED = "doses missed"
-    DIARY_SILENT = "diary silent"
+    SIDE_EFFECTS = "side_effects"
+    DOSES_MISSED = "doses_missed"
+    DIARY_SILENT = "diary_silent"
+
+    @property
+    def label(self) -> str:
+        return {
+            Alert.SIDE_EFFECTS: "side effects reported",
+            Alert.DOSES_MISSED: "doses missed",
+            Alert.DIARY_SILENT: "diary silent",
+        }[self]
 
 
 @dataclass(frozen=True)
@@ -39,7 +58,7 @@ class DayReport:
 
 
 @dataclass(frozen=True)
-class TrialStatus:
+class TrialProgress:
     stage: Stage
     study_day: int | None
     doses_reported: int
@@ -70,7 +89,7 @@ def stage_on(protocol: Protocol, today: dt.date) -> Stage:
 
 def trial_status(
     protocol: Protocol, reports: Iterable[DayReport], *, today: dt.date
-) -> TrialStatus:
+) -> TrialProgress:
     reports = sorted(reports, key=lambda r: r.day)
     stage = stage_on(protocol, today)
     dosing = [r for r in reports if r.dose_taken is not None]
@@ -89,4 +108,4 @@ def trial_status(
         if (end - silent_since).days >= SILENT_AFTER_DAYS:
             alerts.append(Alert.DIARY_SILENT)
     study_day = None if today < protocol.start_date else (today - protocol.start_date).days + 1
-    return TrialStatus(stage, study_day, len(dosing), taken, since, tuple(alerts))
+    return TrialProgress(stage, study_day, len(dosing), taken, since, tuple(alerts))

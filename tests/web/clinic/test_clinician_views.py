@@ -210,3 +210,19 @@ def test_the_trial_form_starts_from_the_profiles_usual_regimen(world):
     ) in text
     assert 'name="start_dose" value="1.5"' in text
     assert 'name="success_percent" value="30"' in text
+
+
+def test_the_clinician_chooses_which_of_the_patients_conditions_the_trial_is_for(world):
+    patient = services.create_patient(
+        by=world.dr_ode,
+        label="FM-0010",
+        birth_year=1970,
+        sex="female",
+        conditions=["fibromyalgia", "crohns_disease"],
+        time_zone="Europe/London",
+    )
+    client = world.client("dr_ode")
+    page = client.get(f"/clinic/patients/{patient.pk}/trials/new/").content.decode()
+    assert 'value="crohns_disease"' in page
+    client.post(f"/clinic/patients/{patient.pk}/trials/new/", plan_form(condition="crohns_disease"))
+    assert Trial.objects.get(patient=patient).protocol().condition == "crohns_disease"

@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.web.accounts.models import (
@@ -57,6 +58,19 @@ def create_admin(*, clinic_name: str, username: str, email: str, password: str) 
             after=_user_snapshot(user),
         )
     return user
+
+
+def patient_username(patient: Patient) -> str:
+    """A patient's account name: the pseudonymous label, made a username, with the clinic's id
+    so that two clinics' patients FM-0001 never clash (it names no one)."""
+    return f"{slugify(patient.label)}-{patient.clinic_id}"
+
+
+def invite_patient(*, by: User, patient: Patient) -> tuple[Invitation, str, str]:
+    """A patient's invitation: the invitation, its token (shown once) and the username."""
+    username = patient_username(patient)
+    invitation, token = invite(by=by, role=Role.PATIENT, username=username, patient=patient)
+    return invitation, token, username
 
 
 def invite(

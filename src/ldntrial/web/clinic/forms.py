@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -100,6 +100,7 @@ class StopForm(forms.Form):
 
 
 class TrialForm(forms.Form):
+    condition = forms.ChoiceField(label="Condition this trial is for")
     start_date = forms.DateField(
         label="First baseline day",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -148,8 +149,14 @@ class TrialForm(forms.Form):
         label="Accept these departures from usual practice",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, conditions: list[str] | None = None, **kwargs: Any) -> None:
+        """``conditions``: the patient's conditions (the first is the default); all when none."""
         super().__init__(*args, **kwargs)
+        catalogue = data.conditions()
+        keys = conditions or list(catalogue.conditions)
+        field = cast(forms.ChoiceField, self.fields["condition"])
+        field.choices = [(key, catalogue.get(key).name) for key in keys]
+        field.initial = keys[0]
         profile = data.ldn_profile()
         usual = default_plan(profile)
         for name, value in {

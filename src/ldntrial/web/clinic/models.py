@@ -90,6 +90,10 @@ class Trial(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == TrialStatus.DRAFT
+
     def protocol(self) -> Protocol:
         """The protocol, read back through the core (which verifies a locked fingerprint)."""
         return protocol_from_document(
@@ -153,6 +157,10 @@ class Prescription(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def is_to_prepare(self) -> bool:
+        return self.status == PrescriptionStatus.TO_PREPARE
 
 
 class Reassessment(models.Model):

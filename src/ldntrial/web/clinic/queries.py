@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ldntrial import data
-from ldntrial.core.monitoring import DayReport, TrialStatus, trial_status
+from ldntrial.core.monitoring import DayReport, TrialProgress, trial_status
 from ldntrial.core.protocol import Protocol
 from ldntrial.core.screening.catalogue import Severity
 from ldntrial.core.screening.rules import Situation
@@ -35,7 +35,7 @@ def current_entries(trial: Trial) -> list[DiaryEntry]:
     return list(DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day"))
 
 
-def status_of(trial: Trial, protocol: Protocol) -> TrialStatus:
+def status_of(trial: Trial, protocol: Protocol) -> TrialProgress:
     reports = [DayReport(e.day, e.dose_taken, bool(e.side_effects)) for e in current_entries(trial)]
     return trial_status(protocol, reports, today=today_for(trial.patient))
 

@@ -160,11 +160,8 @@ def _shown_once(request: HttpRequest, key: str) -> dict[str, str] | None:
 def patient_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
     user = current_user(request)
     patient = in_clinic(Patient, user, pk=patient_id)
-    username = f"{patient.label.lower().replace(' ', '-')}-{user.clinic_id}"
     try:
-        _, token = account_services.invite(
-            by=user, role=Role.PATIENT, username=username, patient=patient
-        )
+        _, token, username = account_services.invite_patient(by=user, patient=patient)
     except InvalidValue as error:
         messages.error(request, str(error))
     else:
@@ -183,11 +180,13 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = in_clinic(Patient, user, pk=patient_id)
     tomorrow = queries.today_for(patient) + dt.timedelta(days=1)
     limits = queries.screen_patient(patient).screening.limits
-    form = TrialForm(request.POST or None, initial={"start_date": tomorrow})
+    form = TrialForm(
+        request.POST or None, initial={"start_date": tomorrow}, conditions=patient.conditions
+    )
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
         choices = PlanChoices(
-            condition=patient.conditions[0] if patient.conditions else "other",
+            condition=c["condition"],
             start_date=c["start_date"],
             time_zone=patient.time_zone,
             baseline_days=c["baseline_days"],
