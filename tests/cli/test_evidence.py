@@ -46,3 +46,16 @@ def test_an_unknown_condition_is_a_user_error(capsys):
     code, _, err = run(capsys, "evidence", "gout")
     assert code == 2
     assert "unknown condition 'gout': choose from fibromyalgia" in err
+
+
+def test_the_patient_handout_prints_as_plain_text(capsys):
+    code = main(["evidence", "fibromyalgia", "--handout"], {"COLUMNS": "200"}, now=NOW)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "LDN means low-dose naltrexone." in out
+    assert "Carry a card" in out
+
+
+def test_the_handout_needs_a_condition(capsys):
+    assert main(["evidence", "--handout"], {}, now=NOW) == 2
+    assert "--handout needs a condition" in capsys.readouterr().err

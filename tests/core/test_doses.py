@@ -49,12 +49,9 @@ def test_doses_compare_by_amount_whatever_the_spelling():
     assert len({Dose("4.5"), Dose(4.5), Dose("4.50")}) == 1
 
 
-def test_a_dose_knows_whether_it_is_in_the_usual_low_dose_range(profile):
-    assert profile.is_low_dose(Dose(4.5))
-    assert profile.is_low_dose(Dose(0.5))
-    assert not profile.is_low_dose(Dose(6))
-    assert not profile.is_low_dose(Dose(50))
+def test_a_dose_knows_whether_it_is_inside_a_range(profile):
     assert Dose(1.5).within(profile.usual_start)
+    assert not Dose(3).within(profile.usual_start)
 
 
 def test_a_backwards_dose_range_is_refused():

@@ -12,8 +12,10 @@ from ldntrial.cli.app import (
     app,
     environment_of,
 )
+from ldntrial.core.errors import InvalidValue
 from ldntrial.core.evidence_summary import summarise, summary_json
 from ldntrial.reports.evidence_text import evidence_text
+from ldntrial.reports.handout import handout_text
 
 # Evidence.
 
@@ -25,8 +27,15 @@ def evidence(
         str | None, typer.Argument(help="A condition key, e.g. fibromyalgia. Omit for all.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    handout: Annotated[
+        bool,
+        typer.Option(
+            "--handout", help="Print the plain-language patient handout (needs CONDITION)."
+        ),
+    ] = False,
 ) -> None:
-    """The evidence on LDN: one line per condition, or the full summary of one condition."""
+    """The evidence on LDN: one line per condition, or the full summary of one condition, or
+    its patient handout."""
     env = environment_of(ctx)
     catalogue = data.conditions()
     keys = [condition] if condition else _conditions_with_studies()
@@ -44,6 +53,13 @@ def evidence(
             summary_json(summaries[0]) if condition else [summary_json(s) for s in summaries]
         )
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    if handout:
+        if not condition:
+            raise InvalidValue(
+                "--handout needs a condition, e.g. ldntrial evidence fibromyalgia --handout"
+            )
+        typer.echo(handout_text(summaries[0], data.ldn_profile()))
         return
     if condition:
         env.console.print(evidence_text(summaries[0]))

@@ -67,11 +67,8 @@ class LdnProfile:
     oral_liquid_beyond_use_days_refrigerated: int
     oral_liquid_beyond_use_days_room_temperature: int
     default_overage_percent: int
+    pharmacy_safety_note: str  # printed on every prescription, with its sources
     sources: Mapping[str, tuple[Source, ...]]
-
-    def is_low_dose(self, dose: Dose) -> bool:
-        """Whether ``dose`` is inside the usual low-dose range."""
-        return dose.within(self.low_dose_range)
 
 
 _KEYS = (
@@ -94,6 +91,7 @@ _KEYS = (
     "oral_liquid_concentrations_mg_per_ml",
     "oral_liquid_beyond_use_days",
     "default_overage_percent",
+    "pharmacy_safety_note",
 )
 
 
@@ -163,8 +161,15 @@ def _build(v: dict[str, Any], sources: dict[str, tuple[Source, ...]]) -> LdnProf
             v["oral_liquid_beyond_use_days"]["room_temperature"]
         ),
         default_overage_percent=_int(v["default_overage_percent"]),
+        pharmacy_safety_note=_text(v["pharmacy_safety_note"]),
         sources=sources,
     )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"expected text, found {value!r}")
+    return " ".join(value.split())
 
 
 def _int(value: object) -> int:

@@ -76,10 +76,8 @@ def prescription_text(
             lines.append(f"  Source: {source}")
     lines += [
         "",
-        "Safety: naltrexone blocks opioids. It is contraindicated with opioid analgesics and in "
-        "opioid dependence; the label asks for 7-10 opioid-free days first (tramadol included).",
-        "Source: naltrexone hydrochloride 50 mg tablet label [V] "
-        "<https://drugcentral.org/label/adb7c4dc-221a-4d91-9687-0d78913a92ad/view>",
+        f"Safety: {profile.pharmacy_safety_note}",
+        *(f"Source: {source}" for source in profile.sources["pharmacy_safety_note"]),
         "",
     ]
     return "\n".join(lines)

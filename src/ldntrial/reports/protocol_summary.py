@@ -42,7 +42,12 @@ def protocol_summary(
         phases.add_row(
             phase.kind.value, phase.first.isoformat(), phase.last.isoformat(), str(phase.days)
         )
-    phases.add_row("reassessment", protocol.reassessment_date.isoformat(), "", "")
+    phases.add_row(
+        "reassessment",
+        protocol.reassessment_date.isoformat(),
+        f"{protocol.weeks_to_reassessment:.1f} weeks after the first dose",
+        "",
+    )
 
     schedule = Table(title="Dosing schedule", title_justify="left", show_edge=False)
     for column in ("From", "To", "Days", "Dose", "Timing", "Step"):
