@@ -16,7 +16,7 @@ import typer
 
 from ldntrial.cli import analyze, evidence, plan, screen, web  # noqa: F401 - registers commands
 from ldntrial.cli.app import EXIT_OK, EXIT_USER_ERROR, Environment, app
-from ldntrial.core.errors import LdnTrialError
+from ldntrial.core.errors import LdnTrialError, WarningsNotAccepted
 
 __all__ = ["app", "main", "run"]
 
@@ -37,6 +37,9 @@ def main(argv: Sequence[str], environ: Mapping[str, str], *, now: dt.datetime | 
             standalone_mode=False,
             obj=Environment(environ, moment),
         )
+    except WarningsNotAccepted as error:
+        _error(f"{error} ({' '.join(f'--allow {code}' for code in error.codes)})")
+        return error.exit_code
     except LdnTrialError as error:
         _error(str(error))
         return error.exit_code

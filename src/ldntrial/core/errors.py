@@ -29,15 +29,16 @@ class PlanRefused(LdnTrialError):
 
 
 class WarningsNotAccepted(LdnTrialError):
-    """A plan outside usual practice whose warnings were not explicitly accepted."""
+    """A plan outside usual practice whose warnings were not explicitly accepted.
+
+    ``codes`` are the warnings' codes; each front end says how to accept them (the CLI's
+    ``--allow CODE``, the trial form's checkboxes).
+    """
 
     def __init__(self, codes: list[str], reasons: list[str]) -> None:
         self.codes = codes
         self.reasons = reasons
-        allow = " ".join(f"--allow {code}" for code in codes)
-        super().__init__(
-            "; ".join(reasons) + f". If this is intended, accept it explicitly ({allow})"
-        )
+        super().__init__("; ".join(reasons) + ". If this is intended, accept it explicitly")
 
 
 class ProtocolLocked(LdnTrialError):

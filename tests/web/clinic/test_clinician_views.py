@@ -150,7 +150,10 @@ def test_a_plan_outside_usual_practice_needs_the_warning_accepted(world):
     client = world.client("dr_ode")
     refused = client.post(url, plan_form(start_dose="3"))
     assert refused.status_code == 400
-    assert "start dose 3 mg is above the usual starting range" in refused.content.decode()
+    page = refused.content.decode()
+    assert "start dose 3 mg is above the usual starting range" in page
+    assert "--allow" not in page  # the form's own way of accepting, not the command line's
+    assert "tick it below (start-above-usual)" in page
     accepted = client.post(url, plan_form(start_dose="3", allow=["start-above-usual"]))
     assert accepted.status_code == 302
 

@@ -213,7 +213,7 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                 conditions=data.conditions(),
             )
         except WarningsNotAccepted as error:
-            form.add_error("allow", str(error).replace("--allow ", ""))
+            form.add_error("allow", f"{error}: tick it below ({', '.join(error.codes)})")
         except LdnTrialError as error:
             form.add_error(None, str(error))
         else:
