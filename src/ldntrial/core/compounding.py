@@ -27,6 +27,10 @@ class FormulationKind(enum.Enum):
     CAPSULES = "capsules"
     ORAL_LIQUID = "oral_liquid"
 
+    @property
+    def label(self) -> str:
+        return "Capsules" if self is FormulationKind.CAPSULES else "Oral liquid"
+
 
 @dataclass(frozen=True)
 class Capsules:

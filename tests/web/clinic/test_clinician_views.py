@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from ldntrial import data
+from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS
 from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
@@ -229,3 +231,11 @@ def test_the_clinician_chooses_which_of_the_patients_conditions_the_trial_is_for
     assert 'value="crohns_disease"' in page
     client.post(f"/clinic/patients/{patient.pk}/trials/new/", plan_form(condition="crohns_disease"))
     assert Trial.objects.get(patient=patient).protocol().condition == "crohns_disease"
+
+
+def test_the_trial_form_words_its_defaults_from_the_profile(world):
+    profile = data.ldn_profile()
+    page = world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/trials/new/")
+    body = page.content.decode()
+    assert f"outside weeks {profile.reassessment_window_weeks}" in body
+    assert f"default: {DEFAULT_REASSESSMENT_WEEKS} weeks after the first dose" in body

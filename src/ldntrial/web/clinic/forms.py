@@ -9,9 +9,15 @@ from django import forms
 from django.utils import timezone
 
 from ldntrial import data
+from ldntrial.core.compounding import FormulationKind
 from ldntrial.core.diary import SideEffect
+from ldntrial.core.drug import Timing
 from ldntrial.core.protocol import Protocol
-from ldntrial.core.protocol_design import default_plan
+from ldntrial.core.protocol_design import (
+    DEFAULT_METRICS,
+    DEFAULT_REASSESSMENT_WEEKS,
+    default_plan,
+)
 from ldntrial.core.screening.rules import Situation
 from ldntrial.core.titration import WarningCode
 from ldntrial.web.clinic.models import Sex
@@ -111,18 +117,16 @@ class TrialForm(forms.Form):
     step = forms.CharField(label="Step (mg)")
     interval_days = forms.IntegerField(label="Days between steps")
     target = forms.CharField(label="Target dose (mg)")
-    timing = forms.ChoiceField(choices=[("night", "At night"), ("morning", "In the morning")])
+    timing = forms.ChoiceField(choices=[(t.value, t.phrase.capitalize()) for t in Timing])
+    # Labels naming the default and the window are set from the profile in __init__.
     reassessment_date = forms.DateField(
         required=False,
-        label="Reassessment date (default: 12 weeks after the first dose)",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    reassessment_override = forms.CharField(
-        required=False, max_length=200, label="Reason, if reassessment falls outside weeks 8–12"
-    )
+    reassessment_override = forms.CharField(required=False, max_length=200)
     metrics = forms.MultipleChoiceField(
         choices=metric_choices,
-        initial=["pain", "sleep_quality", "function"],
+        initial=list(DEFAULT_METRICS),
         widget=forms.CheckboxSelectMultiple,
         label="Daily metrics",
     )
@@ -137,7 +141,8 @@ class TrialForm(forms.Form):
         label="…judged met when its probability is at least",
     )
     formulation = forms.ChoiceField(
-        choices=[("capsules", "Capsules"), ("liquid", "Oral liquid")], initial="capsules"
+        choices=[(k.value, k.label) for k in FormulationKind],
+        initial=FormulationKind.CAPSULES.value,
     )
     concentration = forms.CharField(initial="1", label="Liquid concentration (mg/mL)")
     allow = forms.MultipleChoiceField(
@@ -159,6 +164,12 @@ class TrialForm(forms.Form):
         field.initial = keys[0]
         profile = data.ldn_profile()
         usual = default_plan(profile)
+        self.fields["reassessment_date"].label = (
+            f"Reassessment date (default: {DEFAULT_REASSESSMENT_WEEKS} weeks after the first dose)"
+        )
+        self.fields["reassessment_override"].label = (
+            f"Reason, if reassessment falls outside weeks {profile.reassessment_window_weeks}"
+        )
         for name, value in {
             "baseline_days": profile.default_baseline_days,
             "start_dose": usual.start_dose.text,
