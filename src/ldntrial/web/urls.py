@@ -8,6 +8,7 @@ from ldntrial.web.clinic import views_evidence as evidence
 from ldntrial.web.clinic import views_patient as patient
 from ldntrial.web.clinic import views_pharmacy as pharmacy
 from ldntrial.web.clinic import views_reassessment as reassess
+from ldntrial.web.clinic import views_researcher as researcher
 
 clinic_urls = (
     [
@@ -79,7 +80,7 @@ pharmacy_urls = (
     "pharmacy",
 )
 
-research_urls = ([path("", pharmacy.research_summary, name="summary")], "research")
+research_urls = ([path("", researcher.research_summary, name="summary")], "research")
 
 evidence_urls = (
     [

@@ -164,12 +164,14 @@ class TrialForm(forms.Form):
         field.initial = keys[0]
         profile = data.ldn_profile()
         usual = default_plan(profile)
-        self.fields["reassessment_date"].label = (
+        self.fields[
+            "reassessment_date"
+        ].label = (
             f"Reassessment date (default: {DEFAULT_REASSESSMENT_WEEKS} weeks after the first dose)"
         )
-        self.fields["reassessment_override"].label = (
-            f"Reason, if reassessment falls outside weeks {profile.reassessment_window_weeks}"
-        )
+        self.fields[
+            "reassessment_override"
+        ].label = f"Reason, if reassessment falls outside weeks {profile.reassessment_window_weeks}"
         for name, value in {
             "baseline_days": profile.default_baseline_days,
             "start_dose": usual.start_dose.text,

@@ -1,20 +1,17 @@
-"""The pharmacist's queue, and the researcher's clinic-level summary."""
+"""The pharmacist's pages: the queue of prescriptions to prepare, and marking them dispensed."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ldntrial import data
 from ldntrial.core.errors import InvalidValue
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.forms import DispenseForm
-from ldntrial.web.clinic.models import Prescription, PrescriptionStatus, Trial, TrialStatus
+from ldntrial.web.clinic.models import Prescription, PrescriptionStatus
 from ldntrial.web.form_errors import show_errors
 
 
@@ -57,16 +54,3 @@ def prescription(request: HttpRequest, prescription_id: int) -> HttpResponse:
     return render(
         request, "pharmacy/prescription.html", {"item": item, "form": form}, status=status
     )
-
-
-@role_required(Role.RESEARCHER)
-@require_safe
-def research_summary(request: HttpRequest) -> HttpResponse:
-    """Counts only: no patient-level data reaches a researcher here."""
-    user = current_user(request)
-    catalogue = data.conditions()
-    counts: Counter[str] = Counter()
-    for trial in Trial.objects.filter(clinic=user.clinic, status=TrialStatus.ACTIVE):
-        counts[trial.protocol_document["protocol"]["condition"]] += 1
-    rows = [(catalogue.get(key).name, n) for key, n in sorted(counts.items())]
-    return render(request, "researcher/summary.html", {"rows": rows})
