@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -161,6 +163,20 @@ class World:
         }
         fields.update(overrides)
         return services.submit_diary(by=by, trial=trial, day=day, today=day, **fields)  # type: ignore[arg-type]
+
+
+# Web tests run at a fixed instant (time moves on from it), so that "today" never depends on
+# when the suite runs. Browser tests keep the real clock: Chromium's cookies follow it.
+FROZEN_AT = dt.datetime(2026, 11, 27, 21, 15, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("browser"):
+        yield
+        return
+    with time_machine.travel(FROZEN_AT, tick=True):
+        yield
 
 
 @pytest.fixture

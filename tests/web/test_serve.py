@@ -42,7 +42,7 @@ def test_make_run_serves_the_sign_in_page_and_says_how_to_start(tmp_path):
     )
     try:
         body = None
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: migrations first, on a busy machine
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/account/login/") as r:
                     body = r.read().decode()
