@@ -24,6 +24,7 @@ from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Patient, Trial
+from ldntrial.web.clinic.queries import today_for
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -74,7 +75,7 @@ def start_trial_for(patient: Patient, by: User, *, days_ago: int = 20, condition
     protocol, _ = design_from_choices(
         PlanChoices(
             condition=condition,
-            start_date=timezone.now().date() - dt.timedelta(days=days_ago),
+            start_date=today_for(patient) - dt.timedelta(days=days_ago),
             time_zone=patient.time_zone,
         ),
         profile=data.ldn_profile(),
@@ -109,14 +110,16 @@ class World:
         self.cy_trial = start_trial_for(self.cy, self.dr_bo, condition="fibromyalgia")
         self._clients: dict[str, Client] = {}
 
-    def _patient(self, by: User, label: str, condition: str, user: User) -> Patient:
+    def _patient(
+        self, by: User, label: str, condition: str, user: User, zone: str = "Europe/London"
+    ) -> Patient:
         patient = services.create_patient(
             by=by,
             label=label,
             birth_year=1975,
             sex="female",
             conditions=[condition],
-            time_zone="Europe/London",
+            time_zone=zone,
         )
         return account_services.link_patient_account(by=by, patient=patient, user=user)
 
