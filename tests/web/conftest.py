@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from ldntrial import data
