@@ -250,3 +250,24 @@ def test_stopping_an_opioid_sets_the_earliest_start_and_the_start_waits_for_it(
     shots(page, "started")
     event = AuditEvent.objects.filter(object_type="clinic.Medication", action="update").last()
     assert event.reason == "stopped: tapered off by the addiction service"
+
+
+def test_resolving_a_medicine_updates_the_screening_without_reloading_the_page(
+    live_server, page: Page, shots
+):
+    world = World()
+    medication = world.ana.medications.create(clinic=world.clinic_a, text="Zzzquil 500mg")
+    staff_sign_in(page, live_server.url, world.dr_ode)
+    page.goto(f"{live_server.url}/clinic/patients/{world.ana.pk}/screening/")
+    expect(page.locator("#verdict")).to_have_text("unrecognised")
+    page.evaluate("window.notReloaded = true")
+    form = page.locator(f"#resolve-{medication.pk}")
+    form.get_by_role("button", name="Resolve").click()  # neither answer: refused in place
+    expect(page.get_by_text("Choose what the medicine is, or confirm")).to_be_visible()
+    form = page.locator(f"#resolve-{medication.pk}")
+    form.get_by_label("or: I have checked, it is not an opioid").check()
+    form.get_by_role("button", name="Resolve").click()
+    expect(page.get_by_text("Resolved: Zzzquil 500mg")).to_be_visible()
+    expect(page.locator("#verdict")).to_have_text("info")
+    assert page.evaluate("window.notReloaded === true")
+    shots(page, "resolved-in-place")
