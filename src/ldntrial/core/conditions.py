@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
-from ldntrial.core.errors import DataFileError, InvalidValue
-from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
+from pydantic import BaseModel, BeforeValidator, Field
+
+from ldntrial.core.data_files import NonEmpty, by_key, validate
+from ldntrial.core.errors import InvalidValue
+from ldntrial.core.sources import Source, Sources
 
 SCHEMA = "ldntrial.conditions/1"
+
+
+def _snomed(code: object) -> object:
+    if code is not None and not (isinstance(code, str) and code.isdigit()):
+        raise ValueError("a SNOMED CT id is digits, quoted as text")
+    return code
 
 
 @dataclass(frozen=True)
 class Condition:
     key: str
     name: str
-    snomed: str | None
+    snomed: Annotated[str | None, BeforeValidator(_snomed)] = None
 
 
 @dataclass(frozen=True)
@@ -31,21 +41,11 @@ class ConditionCatalogue:
             raise InvalidValue(f"unknown condition {key!r}: choose from {known}") from None
 
 
+class _File(BaseModel):
+    sources: Sources = Field(default=(), alias="source")
+    conditions: NonEmpty[tuple[Condition, ...]] = ()
+
+
 def parse_conditions(raw: object, where: str = "conditions.yaml") -> ConditionCatalogue:
-    document = require_schema(raw, SCHEMA, where)
-    sources = parse_sources(document.get("source"), where)
-    rows = document.get("conditions")
-    if not isinstance(rows, list) or not rows:
-        raise DataFileError(f"{where}: conditions must be a non-empty list")
-    conditions: dict[str, Condition] = {}
-    for number, row in enumerate(rows, start=1):
-        entry = require_mapping(row, f"{where}: condition {number}")
-        key, name, snomed = entry.get("key"), entry.get("name"), entry.get("snomed")
-        if not isinstance(key, str) or not isinstance(name, str):
-            raise DataFileError(f"{where}: condition {number} needs a key and a name")
-        if snomed is not None and not (isinstance(snomed, str) and snomed.isdigit()):
-            raise DataFileError(f"{where}: {key}: a SNOMED CT id is digits, quoted as text")
-        if key in conditions:
-            raise DataFileError(f"{where}: duplicate condition {key!r}")
-        conditions[key] = Condition(key, name, snomed)
-    return ConditionCatalogue(conditions, sources)
+    file = validate(_File, raw, where=where, schema=SCHEMA, rows={"conditions": "condition"})
+    return ConditionCatalogue(by_key(file.conditions, where, "condition"), file.sources)

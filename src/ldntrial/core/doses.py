@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
+
 from ldntrial.core.errors import InvalidValue
 
 # The only oral naltrexone product sold is the 50 mg tablet, the full (not low) dose; low doses
@@ -56,6 +59,15 @@ class Dose:
                 "3 decimal places of a milligram"
             )
         object.__setattr__(self, "mg", number.normalize())
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: object, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        """How pydantic reads a dose (in the data files): as ``Dose(value)`` reads it."""
+        return core_schema.no_info_plain_validator_function(
+            lambda mg: mg if isinstance(mg, Dose) else cls(mg)
+        )
 
     def __str__(self) -> str:
         return f"{plain_number(self.mg)} mg"

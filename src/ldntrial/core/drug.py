@@ -11,13 +11,17 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Generic, TypeVar
 
+from pydantic import BaseModel, PlainValidator, model_validator
+
+from ldntrial.core.data_files import Int, Number, Text, validate
 from ldntrial.core.doses import MAX_DOSE_MG, Dose, DoseRange
-from ldntrial.core.errors import DataFileError, InvalidValue
-from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
+from ldntrial.core.errors import DataFileError
+from ldntrial.core.sources import Source, Sources
 
 SCHEMA = "ldntrial.ldn-profile/1"
+V = TypeVar("V")
 
 
 class Timing(enum.Enum):
@@ -34,8 +38,8 @@ class Timing(enum.Enum):
 
 @dataclass(frozen=True)
 class IntRange:
-    low: int
-    high: int
+    low: Int
+    high: Int
 
     def contains(self, value: int) -> bool:
         return self.low <= value <= self.high
@@ -71,111 +75,100 @@ class LdnProfile:
     sources: Mapping[str, tuple[Source, ...]]
 
 
-_KEYS = (
-    "low_dose_range_mg",
-    "usual_start_mg",
-    "usual_target_mg",
-    "highest_studied_mg",
-    "full_dose_tablet_mg",
-    "usual_step_interval_days",
-    "shortest_usual_step_interval_days",
-    "default_timing",
-    "default_dose_time",
-    "reassessment_window_weeks",
-    "baseline_days",
-    "success_relative_fall",
-    "success_absolute_fall_points",
-    "success_probability",
-    "capsule_strengths_mg",
-    "capsule_beyond_use_days",
-    "oral_liquid_concentrations_mg_per_ml",
-    "oral_liquid_beyond_use_days",
-    "default_overage_percent",
-    "pharmacy_safety_note",
-)
+def _time(text: object) -> dt.time:
+    if not isinstance(text, str):
+        raise ValueError(f'expected a time such as "22:00", found {text!r}')
+    return dt.time.fromisoformat(text)
+
+
+class _Baseline(BaseModel):
+    minimum: Int
+    default: Int
+
+
+class _BeyondUse(BaseModel):
+    refrigerated: Int
+    room_temperature: Int
+
+
+class _Sourced(BaseModel, Generic[V]):
+    """One value of the profile with its sources (its ``note`` is for people)."""
+
+    value: V
+    sources: Sources = ()
+
+
+class _Values(BaseModel):
+    low_dose_range_mg: _Sourced[DoseRange]
+    usual_start_mg: _Sourced[DoseRange]
+    usual_target_mg: _Sourced[Dose]
+    highest_studied_mg: _Sourced[Dose]
+    full_dose_tablet_mg: _Sourced[Dose]
+    usual_step_interval_days: _Sourced[IntRange]
+    shortest_usual_step_interval_days: _Sourced[Int]
+    default_timing: _Sourced[Timing]
+    default_dose_time: _Sourced[dict[Timing, Annotated[dt.time, PlainValidator(_time)]]]
+    reassessment_window_weeks: _Sourced[IntRange]
+    baseline_days: _Sourced[_Baseline]
+    success_relative_fall: _Sourced[Number]
+    success_absolute_fall_points: _Sourced[Number]
+    success_probability: _Sourced[Number]
+    capsule_strengths_mg: _Sourced[tuple[Dose, ...]]
+    capsule_beyond_use_days: _Sourced[Int]
+    oral_liquid_concentrations_mg_per_ml: _Sourced[tuple[Decimal, ...]]
+    oral_liquid_beyond_use_days: _Sourced[_BeyondUse]
+    default_overage_percent: _Sourced[Int]
+    pharmacy_safety_note: _Sourced[Text]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _every_value_once(cls, raw: object) -> object:
+        if isinstance(raw, Mapping):
+            missing = [key for key in cls.model_fields if key not in raw]
+            if missing:
+                raise ValueError(f"missing value(s) {', '.join(missing)}")
+            unknown = sorted(set(raw) - set(cls.model_fields))
+            if unknown:
+                raise ValueError(f"unknown value(s) {', '.join(unknown)}")
+        return raw
+
+
+class _Profile(BaseModel):
+    values: _Values
 
 
 def parse_profile(raw: object, where: str = "ldn_profile.yaml") -> LdnProfile:
     """Validate the raw profile document and build the profile."""
-    document = require_schema(raw, SCHEMA, where)
-    values = require_mapping(document.get("values"), f"{where}: values")
-    missing = [key for key in _KEYS if key not in values]
-    if missing:
-        raise DataFileError(f"{where}: missing value(s) {', '.join(missing)}")
-    unknown = sorted(set(values) - set(_KEYS))
-    if unknown:
-        raise DataFileError(f"{where}: unknown value(s) {', '.join(unknown)}")
-
-    sources: dict[str, tuple[Source, ...]] = {}
-    v: dict[str, Any] = {}
-    for key in _KEYS:
-        row = require_mapping(values[key], f"{where}: {key}")
-        sources[key] = parse_sources(row.get("sources"), f"{where}: {key}")
-        if "value" not in row:
-            raise DataFileError(f"{where}: {key} has no value")
-        v[key] = row["value"]
-
-    try:
-        profile = _build(v, sources)
-    except (InvalidValue, KeyError, TypeError, ValueError) as error:
-        raise DataFileError(f"{where}: {error}") from None
+    v = validate(_Profile, raw, where=where, schema=SCHEMA, rows={"values": ""}).values
+    profile = LdnProfile(
+        low_dose_range=v.low_dose_range_mg.value,
+        usual_start=v.usual_start_mg.value,
+        usual_target=v.usual_target_mg.value,
+        highest_studied=v.highest_studied_mg.value,
+        full_dose_tablet=v.full_dose_tablet_mg.value,
+        usual_step_interval_days=v.usual_step_interval_days.value,
+        shortest_usual_step_interval_days=v.shortest_usual_step_interval_days.value,
+        default_timing=v.default_timing.value,
+        default_dose_time=v.default_dose_time.value,
+        reassessment_window_weeks=v.reassessment_window_weeks.value,
+        minimum_baseline_days=v.baseline_days.value.minimum,
+        default_baseline_days=v.baseline_days.value.default,
+        success_relative_fall=v.success_relative_fall.value,
+        success_absolute_fall_points=v.success_absolute_fall_points.value,
+        success_probability=v.success_probability.value,
+        capsule_strengths=tuple(sorted(v.capsule_strengths_mg.value)),
+        capsule_beyond_use_days=v.capsule_beyond_use_days.value,
+        oral_liquid_concentrations=v.oral_liquid_concentrations_mg_per_ml.value,
+        oral_liquid_beyond_use_days_refrigerated=v.oral_liquid_beyond_use_days.value.refrigerated,
+        oral_liquid_beyond_use_days_room_temperature=(
+            v.oral_liquid_beyond_use_days.value.room_temperature
+        ),
+        default_overage_percent=v.default_overage_percent.value,
+        pharmacy_safety_note=v.pharmacy_safety_note.value,
+        sources={key: getattr(v, key).sources for key in _Values.model_fields},
+    )
     _check_consistency(profile, where)
     return profile
-
-
-def _build(v: dict[str, Any], sources: dict[str, tuple[Source, ...]]) -> LdnProfile:
-    def dose_range(key: str) -> DoseRange:
-        return DoseRange(Dose(v[key]["low"]), Dose(v[key]["high"]))
-
-    def int_range(key: str) -> IntRange:
-        return IntRange(_int(v[key]["low"]), _int(v[key]["high"]))
-
-    times = {
-        Timing(name): dt.time.fromisoformat(text) for name, text in v["default_dose_time"].items()
-    }
-    return LdnProfile(
-        low_dose_range=dose_range("low_dose_range_mg"),
-        usual_start=dose_range("usual_start_mg"),
-        usual_target=Dose(v["usual_target_mg"]),
-        highest_studied=Dose(v["highest_studied_mg"]),
-        full_dose_tablet=Dose(v["full_dose_tablet_mg"]),
-        usual_step_interval_days=int_range("usual_step_interval_days"),
-        shortest_usual_step_interval_days=_int(v["shortest_usual_step_interval_days"]),
-        default_timing=Timing(v["default_timing"]),
-        default_dose_time=times,
-        reassessment_window_weeks=int_range("reassessment_window_weeks"),
-        minimum_baseline_days=_int(v["baseline_days"]["minimum"]),
-        default_baseline_days=_int(v["baseline_days"]["default"]),
-        success_relative_fall=float(v["success_relative_fall"]),
-        success_absolute_fall_points=float(v["success_absolute_fall_points"]),
-        success_probability=float(v["success_probability"]),
-        capsule_strengths=tuple(sorted(Dose(s) for s in v["capsule_strengths_mg"])),
-        capsule_beyond_use_days=_int(v["capsule_beyond_use_days"]),
-        oral_liquid_concentrations=tuple(
-            Decimal(str(c)) for c in v["oral_liquid_concentrations_mg_per_ml"]
-        ),
-        oral_liquid_beyond_use_days_refrigerated=_int(
-            v["oral_liquid_beyond_use_days"]["refrigerated"]
-        ),
-        oral_liquid_beyond_use_days_room_temperature=_int(
-            v["oral_liquid_beyond_use_days"]["room_temperature"]
-        ),
-        default_overage_percent=_int(v["default_overage_percent"]),
-        pharmacy_safety_note=_text(v["pharmacy_safety_note"]),
-        sources=sources,
-    )
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"expected text, found {value!r}")
-    return " ".join(value.split())
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidValue(f"expected a whole number, found {value!r}")
-    return value
 
 
 def _check_consistency(p: LdnProfile, where: str) -> None:

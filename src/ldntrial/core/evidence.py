@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
-from ldntrial.core.errors import DataFileError
-from ldntrial.core.sources import Verification, require_mapping, require_schema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationInfo
+
+from ldntrial.core.data_files import Bool, Int, NonEmpty, Number, by_key, validate
+from ldntrial.core.errors import InvalidValue
+from ldntrial.core.sources import Verification
 
 SCHEMA = "ldntrial.studies/1"
 
@@ -58,16 +61,27 @@ class Direction(enum.Enum):
     UNCLEAR = "unclear"
 
 
+def _text_or_none(value: object) -> object:
+    return None if value is None or value == "" else str(value)
+
+
+def _or_none(value: object) -> object:
+    return value or None  # an empty mapping or list means not given
+
+
+Said = Annotated[str | None, BeforeValidator(_text_or_none)]  # as reported: 0.27 -> "0.27"
+
+
 @dataclass(frozen=True)
 class Citation:
-    authors: str | None
-    year: int | None
-    journal: str | None
-    title: str | None
-    volume_pages: str | None
-    doi: str | None
-    pmid: str | None
-    registry: str | None
+    authors: Said = None
+    year: Int | None = None
+    journal: Said = None
+    title: Said = None
+    volume_pages: Said = None
+    doi: Said = None
+    pmid: Said = None
+    registry: Said = None
 
     def text(self) -> str:
         parts = [p for p in (self.authors, self.title) if p]
@@ -78,17 +92,17 @@ class Citation:
 @dataclass(frozen=True)
 class Effect:
     measure: str
-    value: float | None  # None when only a p value was reported
-    ci_low: float | None
-    ci_high: float | None
-    p: str | None  # as reported: "0.27", "<0.001"
+    value: Number | None = None  # None when only a p value was reported
+    ci_low: Number | None = None
+    ci_high: Number | None = None
+    p: Said = None  # as reported: "0.27", "<0.001"
 
 
 @dataclass(frozen=True)
 class ArmCount:
-    events: int | None
-    n: int | None
-    percent: float | None
+    events: Int | None = None
+    n: Int | None = None
+    percent: Number | None = None
 
     def natural_frequency(self) -> tuple[int, int] | None:
         """(about how many, out of how many), from counts or a percentage of a known n."""
@@ -104,35 +118,72 @@ class ArmCount:
 @dataclass(frozen=True)
 class Responders:
     outcome: str
-    ldn: ArmCount
-    comparator: ArmCount
-    tag: Verification
+    ldn: Annotated[ArmCount, BeforeValidator(lambda arm: arm or {})] = ArmCount()
+    comparator: Annotated[ArmCount, BeforeValidator(lambda arm: arm or {})] = ArmCount()
+    tag: Verification = Verification.VERIFIED
 
 
-@dataclass(frozen=True)
+def _urls(urls: object) -> object:
+    if (
+        not isinstance(urls, list)
+        or not urls
+        or not all(isinstance(u, str) and u.startswith("http") for u in urls)
+    ):
+        raise ValueError("has no source: give the URL(s) the facts were read at")
+    return urls
+
+
+def _known_conditions(conditions: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    if not conditions:
+        raise ValueError("needs at least one condition")
+    known = info.context["conditions"] if info.context else ()
+    unknown = [c for c in conditions if c not in known]
+    if unknown:
+        raise ValueError(f"unknown condition(s) {', '.join(unknown)}")
+    return conditions
+
+
+def _tags(tags: object) -> object:
+    unverified = (
+        [name for name, tag in tags.items() if tag == "U"] if isinstance(tags, Mapping) else []
+    )
+    if unverified:
+        raise ValueError(f"{unverified[0]} is tagged U: unverified facts are not recorded")
+    return tags or {}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Study:
-    key: str
-    short: str
+    """One study as ``data/studies.yaml`` records it; each fact tagged V or S, never U."""
+
+    key: NonEmpty[str]
+    short: str  # defaults to the key
     citation: Citation
-    urls: tuple[str, ...]
-    conditions: tuple[str, ...]
+    urls: Annotated[tuple[str, ...], BeforeValidator(_urls)]
+    conditions: Annotated[tuple[str, ...], AfterValidator(_known_conditions)]
     design: StudyDesign
-    randomised: bool
-    blinding: str | None
-    comparator: str
-    crossover_washout: bool | None
-    n_randomised: int | None
-    n_analysed: int | None
-    arms: Mapping[str, int] | None
-    duration_weeks: float | None
-    dose: str | None
-    primary_outcome: str | None
-    result: str | None
-    effect: Effect | None
-    responders: Responders | None
+    randomised: Bool  # defaults to false for reviews and protocols
+    blinding: Literal["double", "single", "open"] | None = None
+    comparator: Literal["placebo", "active", "none"] = "none"
+    crossover_washout: Bool | None = None
+    n_randomised: Int | None = None
+    n_analysed: Int | None = None
+    arms: Annotated[Mapping[str, Int] | None, BeforeValidator(_or_none)] = None
+    duration_weeks: Number | None = None
+    dose: Said = None
+    primary_outcome: Said = None
+    result: Said = None
+    effect: Annotated[Effect | None, BeforeValidator(_or_none)] = None
+    responders: Annotated[Responders | None, BeforeValidator(_or_none)] = None
     direction: Direction
-    tags: Mapping[str, Verification]
-    notes: str
+    tags: Annotated[Mapping[str, Verification], BeforeValidator(_tags)] = field(
+        default_factory=dict
+    )
+    notes: Annotated[str, BeforeValidator(lambda notes: str(notes or ""))] = ""
+
+    def __post_init__(self) -> None:
+        if self.design.randomised_trial and not self.randomised:
+            raise InvalidValue(f"a {self.design.value} must be randomised")
 
     @property
     def participants(self) -> int | None:
@@ -157,158 +208,29 @@ class StudyLibrary:
         return self.studies[key]
 
 
-BLINDING = {"double", "single", "open", None}
-COMPARATORS = {"placebo", "active", "none"}
+def _defaults(row: object) -> object:
+    if not isinstance(row, Mapping):
+        return row
+    filled = {**row, "short": row.get("short") or row.get("key")}
+    filled["comparator"] = row.get("comparator") or "none"
+    if row.get("randomised") is None and row.get("design") in ("systematic_review", "protocol"):
+        filled["randomised"] = False  # not a property of a review; a protocol's is in its notes
+    return filled
+
+
+class _File(BaseModel):
+    studies: NonEmpty[tuple[Annotated[Study, BeforeValidator(_defaults)], ...]] = ()
 
 
 def parse_studies(
     raw: object, *, conditions: set[str], where: str = "studies.yaml"
 ) -> StudyLibrary:
-    document = require_schema(raw, SCHEMA, where)
-    rows = document.get("studies")
-    if not isinstance(rows, list) or not rows:
-        raise DataFileError(f"{where}: studies must be a non-empty list")
-    studies: dict[str, Study] = {}
-    for number, row in enumerate(rows, start=1):
-        entry = require_mapping(row, f"{where}: study {number}")
-        at = f"{where}: study {entry.get('key', number)!r}"
-        try:
-            study = _study(entry, at, conditions)
-        except (KeyError, TypeError, ValueError) as error:
-            if isinstance(error, DataFileError):
-                raise
-            raise DataFileError(f"{at}: {error}") from None
-        if study.key in studies:
-            raise DataFileError(f"{at}: duplicate key")
-        studies[study.key] = study
-    return StudyLibrary(studies)
-
-
-def _study(e: Mapping[str, Any], at: str, known_conditions: set[str]) -> Study:
-    key = e.get("key")
-    if not isinstance(key, str) or not key:
-        raise DataFileError(f"{at}: needs a key")
-    urls = e.get("urls")
-    if (
-        not isinstance(urls, list)
-        or not urls
-        or not all(isinstance(u, str) and u.startswith("http") for u in urls)
-    ):
-        raise DataFileError(f"{at}: has no source: give the URL(s) the facts were read at")
-    try:
-        design = StudyDesign(e.get("design"))
-    except ValueError:
-        known = ", ".join(d.value for d in StudyDesign)
-        raise DataFileError(f"{at}: design {e.get('design')!r} is not one of {known}") from None
-    try:
-        direction = Direction(e.get("direction"))
-    except ValueError:
-        raise DataFileError(f"{at}: direction {e.get('direction')!r} is not known") from None
-    conditions = e.get("conditions")
-    if not isinstance(conditions, list) or not conditions:
-        raise DataFileError(f"{at}: needs at least one condition")
-    unknown = [c for c in conditions if c not in known_conditions]
-    if unknown:
-        raise DataFileError(f"{at}: unknown condition(s) {', '.join(unknown)}")
-    tags = {}
-    for field, tag in (e.get("tags") or {}).items():
-        if tag == "U":
-            raise DataFileError(f"{at}: {field} is tagged U: unverified facts are not recorded")
-        try:
-            tags[str(field)] = Verification(tag)
-        except ValueError:
-            raise DataFileError(f"{at}: tag {tag!r} of {field} is not V or S") from None
-    blinding = e.get("blinding")
-    if blinding not in BLINDING:
-        raise DataFileError(f"{at}: blinding {blinding!r} is not double, single, open or null")
-    comparator = e.get("comparator") or "none"
-    if comparator not in COMPARATORS:
-        raise DataFileError(f"{at}: comparator {comparator!r} is not placebo, active or none")
-    randomised = e.get("randomised")
-    if randomised is None and design in (StudyDesign.SYSTEMATIC_REVIEW, StudyDesign.PROTOCOL):
-        randomised = False  # not a property of a review; a protocol's is in its notes
-    if not isinstance(randomised, bool):
-        raise DataFileError(f"{at}: randomised must be true or false")
-    if design.randomised_trial and not randomised:
-        raise DataFileError(f"{at}: a {design.value} must be randomised")
-    c = require_mapping(e.get("citation"), f"{at}: citation")
-    effect = e.get("effect")
-    responders = e.get("responders")
-    return Study(
-        key=key,
-        short=str(e.get("short") or key),
-        citation=Citation(
-            authors=_opt_str(c.get("authors")),
-            year=_opt_int(c.get("year"), "year", at),
-            journal=_opt_str(c.get("journal")),
-            title=_opt_str(c.get("title")),
-            volume_pages=_opt_str(c.get("volume_pages")),
-            doi=_opt_str(c.get("doi")),
-            pmid=_opt_str(c.get("pmid")),
-            registry=_opt_str(c.get("registry")),
-        ),
-        urls=tuple(urls),
-        conditions=tuple(conditions),
-        design=design,
-        randomised=randomised,
-        blinding=blinding,
-        comparator=comparator,
-        crossover_washout=e.get("crossover_washout"),
-        n_randomised=_opt_int(e.get("n_randomised"), "n_randomised", at),
-        n_analysed=_opt_int(e.get("n_analysed"), "n_analysed", at),
-        arms=e.get("arms") or None,
-        duration_weeks=_opt_float(e.get("duration_weeks")),
-        dose=_opt_str(e.get("dose")),
-        primary_outcome=_opt_str(e.get("primary_outcome")),
-        result=_opt_str(e.get("result")),
-        effect=None
-        if not effect
-        else Effect(
-            measure=str(effect["measure"]),
-            value=_opt_float(effect.get("value")),
-            ci_low=_opt_float(effect.get("ci_low")),
-            ci_high=_opt_float(effect.get("ci_high")),
-            p=_opt_str(effect.get("p")),
-        ),
-        responders=None if not responders else _responders(responders, at),
-        direction=direction,
-        tags=tags,
-        notes=str(e.get("notes") or ""),
+    file = validate(
+        _File,
+        raw,
+        where=where,
+        schema=SCHEMA,
+        rows={"studies": "study"},
+        context={"conditions": conditions},
     )
-
-
-def _responders(r: Mapping[str, Any], at: str) -> Responders:
-    def arm(raw: Mapping[str, Any] | None) -> ArmCount:
-        if raw is None:
-            return ArmCount(None, None, None)
-        return ArmCount(
-            _opt_int(raw.get("events"), "events", at),
-            _opt_int(raw.get("n"), "n", at),
-            _opt_float(raw.get("percent")),
-        )
-
-    try:
-        tag = Verification(r.get("tag", "V"))
-    except ValueError:
-        raise DataFileError(f"{at}: responders tag {r.get('tag')!r} is not V or S") from None
-    return Responders(str(r["outcome"]), arm(r.get("ldn")), arm(r.get("comparator")), tag)
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _opt_int(value: object, what: str, at: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DataFileError(f"{at}: {what} must be a whole number, not {value!r}")
-    return value
-
-
-def _opt_float(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, found {value!r}")
-    return float(value)
+    return StudyLibrary(by_key(file.studies, where, "study"))

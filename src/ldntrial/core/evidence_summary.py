@@ -6,18 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ldntrial.core.conditions import Condition, ConditionCatalogue
-from ldntrial.core.errors import DataFileError
+from ldntrial.core.data_files import NonEmpty, OrEmpty, Text, validate
 from ldntrial.core.evidence import Direction, Study, StudyDesign, StudyLibrary
 from ldntrial.core.grading import Grade, grade
-from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
+from ldntrial.core.sources import Sources
 
 CONTEXT_SCHEMA = "ldntrial.evidence-context/1"
 
 
 @dataclass(frozen=True)
 class Point:
-    text: str
-    sources: tuple[Source, ...]
+    text: Text
+    sources: Sources = ()
 
 
 @dataclass(frozen=True)
@@ -25,53 +25,29 @@ class SideEffect:
     name: str
     frequency: str  # for clinicians, with the numbers
     plain: str  # for patients, in plain words
-    sources: tuple[Source, ...]
+    sources: Sources = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvidenceContext:
-    mechanisms: tuple[Point, ...]
-    arguments_for: tuple[Point, ...]
-    arguments_against: tuple[Point, ...]
-    side_effects: tuple[SideEffect, ...]
+    mechanisms: NonEmpty[tuple[Point, ...]] = ()
+    arguments_for: NonEmpty[tuple[Point, ...]] = ()
+    arguments_against: NonEmpty[tuple[Point, ...]] = ()
+    side_effects: OrEmpty[tuple[SideEffect, ...]] = ()
     opioid_warning: Point
 
 
+# How messages name a row: "mechanisms 2", "side effect 'Nausea'".
+_ROWS = {
+    "mechanisms": "mechanisms",
+    "arguments_for": "arguments_for",
+    "arguments_against": "arguments_against",
+    "side_effects": "side effect",
+}
+
+
 def parse_context(raw: object, where: str = "evidence_context.yaml") -> EvidenceContext:
-    document = require_schema(raw, CONTEXT_SCHEMA, where)
-
-    def points(name: str) -> tuple[Point, ...]:
-        rows = document.get(name)
-        if not isinstance(rows, list) or not rows:
-            raise DataFileError(f"{where}: {name} must be a non-empty list")
-        return tuple(_point(row, f"{where}: {name} {i}") for i, row in enumerate(rows, 1))
-
-    effects = []
-    for i, row in enumerate(document.get("side_effects") or [], 1):
-        entry = require_mapping(row, f"{where}: side effect {i}")
-        effects.append(
-            SideEffect(
-                str(entry["name"]),
-                str(entry["frequency"]),
-                str(entry["plain"]),
-                parse_sources(entry.get("sources"), f"{where}: side effect {entry['name']!r}"),
-            )
-        )
-    return EvidenceContext(
-        mechanisms=points("mechanisms"),
-        arguments_for=points("arguments_for"),
-        arguments_against=points("arguments_against"),
-        side_effects=tuple(effects),
-        opioid_warning=_point(document.get("opioid_warning"), f"{where}: opioid_warning"),
-    )
-
-
-def _point(raw: object, at: str) -> Point:
-    entry = require_mapping(raw, at)
-    text = entry.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise DataFileError(f"{at}: needs text")
-    return Point(" ".join(text.split()), parse_sources(entry.get("sources"), at))
+    return validate(EvidenceContext, raw, where=where, schema=CONTEXT_SCHEMA, rows=_ROWS)
 
 
 @dataclass(frozen=True)

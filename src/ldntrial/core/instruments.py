@@ -5,9 +5,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Annotated
 
+from pydantic import AfterValidator, BaseModel
+
+from ldntrial.core.data_files import NonBlank, NonEmpty, by_key, validate
 from ldntrial.core.errors import DataFileError, InvalidValue
-from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
+from ldntrial.core.sources import Source, Sources
 
 SCHEMA = "ldntrial.instruments/1"
 
@@ -21,9 +25,9 @@ class Direction(enum.Enum):
 
 @dataclass(frozen=True)
 class Coding:
-    system: str
-    code: str
-    display: str
+    system: NonBlank
+    code: NonBlank
+    display: NonBlank
 
 
 @dataclass(frozen=True)
@@ -56,32 +60,46 @@ class Metric:
 
     @classmethod
     def from_json(cls, raw: object) -> Metric:
-        entry = require_mapping(raw, "metric")
-        try:
-            code = entry["code"]
-            anchors = entry["anchors"]
-            scale = entry.get("scale", {"min": 0, "max": 10})
-            if scale != {"min": 0, "max": 10}:
-                raise InvalidValue(f"metric {entry['key']!r}: only 0–10 scales are supported")
-            return cls(
-                key=_text(entry["key"], "metric key"),
-                label=_text(entry["label"], "metric label"),
-                question=_text(entry["question"], "metric question"),
-                low_anchor=_text(anchors["low"], "low anchor"),
-                high_anchor=_text(anchors["high"], "high anchor"),
-                better=Direction(entry["better"]),
-                coding=Coding(
-                    _text(code["system"], "code system"),
-                    _text(code["code"], "code"),
-                    _text(code["display"], "code display"),
-                ),
-            )
-        except KeyError as missing:
-            raise InvalidValue(f"metric is missing the field {missing}") from None
-        except (TypeError, ValueError) as error:
-            if isinstance(error, InvalidValue):
-                raise
-            raise InvalidValue(f"metric is not valid: {error}") from None
+        """A metric as :meth:`as_json` writes it (in a protocol document)."""
+        return validate(_Entry, raw, where="metric", error=InvalidValue).metric()
+
+
+def _zero_to_ten(scale: object) -> object:
+    if scale not in (None, {"min": 0, "max": 10}):
+        raise ValueError("only 0–10 scales are supported")
+    return scale
+
+
+class _Anchors(BaseModel):
+    low: NonBlank
+    high: NonBlank
+
+
+class _Entry(BaseModel):
+    key: NonBlank
+    label: NonBlank
+    question: NonBlank
+    anchors: _Anchors
+    scale: Annotated[object, AfterValidator(_zero_to_ten)] = None
+    better: Direction
+    code: Coding
+
+    def metric(self, sources: tuple[Source, ...] = (), system: str | None = None) -> Metric:
+        """The metric; ``system`` is the code system a data file names by a short name."""
+        code = replace(self.code, system=system) if system else self.code
+        a = self.anchors
+        return Metric(
+            self.key, self.label, self.question, a.low, a.high, self.better, code, sources
+        )
+
+
+class _Row(_Entry):
+    sources: Sources = ()
+
+
+class _File(BaseModel):
+    code_systems: dict[str, str]
+    metrics: NonEmpty[tuple[_Row, ...]] = ()
 
 
 @dataclass(frozen=True)
@@ -100,31 +118,12 @@ class InstrumentCatalogue:
 
 
 def parse_instruments(raw: object, where: str = "instruments.yaml") -> InstrumentCatalogue:
-    document = require_schema(raw, SCHEMA, where)
-    systems = require_mapping(document.get("code_systems"), f"{where}: code_systems")
-    rows = document.get("metrics")
-    if not isinstance(rows, list) or not rows:
-        raise DataFileError(f"{where}: metrics must be a non-empty list")
-    metrics: dict[str, Metric] = {}
-    for number, row in enumerate(rows, start=1):
-        entry = require_mapping(row, f"{where}: metric {number}")
-        at = f"{where}: metric {entry.get('key', number)!r}"
-        sources = parse_sources(entry.get("sources"), at)
-        code = require_mapping(entry.get("code"), f"{at}: code")
-        system = systems.get(str(code.get("system")))
+    file = validate(_File, raw, where=where, schema=SCHEMA, rows={"metrics": "metric"})
+    metrics = []
+    for row in file.metrics:
+        system = file.code_systems.get(row.code.system)
         if system is None:
-            raise DataFileError(f"{at}: code system {code.get('system')!r} is not declared")
-        try:
-            metric = Metric.from_json({**entry, "code": {**code, "system": system}})
-        except InvalidValue as error:
-            raise DataFileError(f"{at}: {error}") from None
-        if metric.key in metrics:
-            raise DataFileError(f"{at}: duplicate key")
-        metrics[metric.key] = replace(metric, sources=sources)
-    return InstrumentCatalogue(metrics)
-
-
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"{what} must be non-empty text")
-    return value
+            at = f"{where}: metric {row.key!r}"
+            raise DataFileError(f"{at}: code system {row.code.system!r} is not declared")
+        metrics.append(row.metric(row.sources, system))
+    return InstrumentCatalogue(by_key(metrics, where, "metric"))

@@ -12,11 +12,24 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Literal
 
+from pydantic import AfterValidator, BaseModel
+
+from ldntrial.core.data_files import (
+    Bool,
+    Int,
+    NonEmpty,
+    OrEmpty,
+    Stripped,
+    Text,
+    by_key,
+    squash,
+    validate,
+)
 from ldntrial.core.errors import DataFileError
 from ldntrial.core.screening.text import normalise
-from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
+from ldntrial.core.sources import Source, Sources
 
 SCHEMA = "ldntrial.medicines/1"
 
@@ -62,22 +75,34 @@ class NameKind(enum.Enum):
         return self in (NameKind.ABBREVIATION, NameKind.STREET)
 
 
+def _days(days: int) -> int:
+    if not 0 <= days <= 730:
+        raise ValueError("days must be a whole number from 0 to 730")
+    return days
+
+
 @dataclass(frozen=True)
 class OpioidFreeInterval:
     """How long a patient must be without an opioid of this kind before the first LDN dose."""
 
-    key: str
-    label: str
-    days: int
-    sources: tuple[Source, ...]
-    why: str = ""  # how the days were chosen, for the clinician
+    key: NonEmpty[str]
+    label: Text
+    days: Annotated[Int, AfterValidator(_days)]
+    sources: Sources = ()
+    why: Annotated[str, AfterValidator(squash)] = ""  # how the days were chosen, for the clinician
+
+
+# Where a name is used: countries and regions as the sources name them.
+Region = Literal[
+    "US", "CA", "UK", "IE", "EU", "DE", "FR", "ES", "CH", "CZ", "RO", "AU", "NZ", "EG", "SA", "any"
+]
 
 
 @dataclass(frozen=True)
 class Name:
-    text: str
+    text: Stripped
     kind: NameKind
-    region: str
+    region: Region = "any"
 
 
 @dataclass(frozen=True)
@@ -119,7 +144,7 @@ class MedicineCatalogue:
         return max(self.intervals.values(), key=lambda i: i.days, default=None)
 
 
-GROUPS = {
+Group = Literal[
     "opioid_analgesic",
     "opioid_use_disorder",
     "cough",
@@ -129,92 +154,84 @@ GROUPS = {
     "opioid_antagonist",
     "interaction",
     "non_opioid",
-}
-# Where a name is used: countries and regions as the sources name them.
-REGIONS = {
-    "US",
-    "CA",
-    "UK",
-    "IE",
-    "EU",
-    "DE",
-    "FR",
-    "ES",
-    "CH",
-    "CZ",
-    "RO",
-    "AU",
-    "NZ",
-    "EG",
-    "SA",
-    "any",
-}
+]
+
+
+def _atc(code: str | None) -> str | None:
+    if code is not None and not (code[:1].isalpha() and len(code) >= 3):
+        raise ValueError(f"ATC code {code!r} is not valid")
+    return code
+
+
+def _rated(severity: Severity) -> Severity:
+    if severity is Severity.UNRECOGNISED:
+        raise ValueError("a catalogue entry cannot be 'unrecognised'")
+    return severity
+
+
+class _Row(BaseModel):
+    """One medicine as ``data/medicines.yaml`` gives it; ``interval`` names an interval."""
+
+    key: NonEmpty[str]
+    generic: Stripped
+    ingredients: tuple[str, ...]  # empty: the entry is its own single ingredient
+    atc: Annotated[str | None, AfterValidator(_atc)] = None
+    group: Group
+    opioid: Bool
+    severity: Annotated[Severity, AfterValidator(_rated)]
+    meaning: Stripped
+    action: Stripped
+    names: OrEmpty[tuple[Name, ...]] = ()
+    sources: Sources = ()
+    interval: str | None = None
+
+    def medicine(self, intervals: Mapping[str, OpioidFreeInterval], where: str) -> Medicine:
+        interval = None
+        if self.interval is not None:
+            interval = intervals.get(self.interval)
+            if interval is None:
+                known = ", ".join(intervals) or "none defined"
+                raise DataFileError(
+                    f"{where}: medicine {self.key!r}: interval {self.interval!r} is not one of: "
+                    f"{known}"
+                )
+        ingredients = self.ingredients or (self.key,)
+        return Medicine(**{**dict(self), "ingredients": ingredients, "interval": interval})
+
+
+class _File(BaseModel):
+    intervals: OrEmpty[tuple[OpioidFreeInterval, ...]] = ()
+    medicines: NonEmpty[tuple[_Row, ...]] = ()
+    gaps: OrEmpty[tuple[str, ...]] = ()
 
 
 def parse_medicines(raw: object, where: str = "medicines.yaml") -> MedicineCatalogue:
-    document = require_schema(raw, SCHEMA, where)
-    rows = document.get("medicines")
-    if not isinstance(rows, list) or not rows:
-        raise DataFileError(f"{where}: medicines must be a non-empty list")
-    intervals = _intervals(document.get("intervals"), where)
-    medicines: dict[str, Medicine] = {}
+    rows = {"medicines": "medicine", "intervals": "interval", "names": "name"}
+    file = validate(_File, raw, where=where, schema=SCHEMA, rows=rows)
+    intervals = by_key(file.intervals, where, "interval")
+    medicines = by_key(
+        (row.medicine(intervals, where) for row in file.medicines), where, "medicine"
+    )
     index: dict[str, str] = {}
     kinds: dict[str, set[NameKind]] = {}
-    for number, row in enumerate(rows, start=1):
-        entry = require_mapping(row, f"{where}: medicine {number}")
-        key = entry.get("key")
-        at = f"{where}: medicine {key or number!r}"
-        if not isinstance(key, str) or not key:
-            raise DataFileError(f"{at}: needs a key")
-        if key in medicines:
-            raise DataFileError(f"{at}: duplicate key")
-        medicine = _medicine(entry, at, intervals)
-        medicines[key] = medicine
+    for key, medicine in medicines.items():
         for name in (Name(medicine.generic, NameKind.GENERIC, "any"), *medicine.names):
             normal = normalise(name.text)
             if not normal:
-                raise DataFileError(f"{at}: the name {name.text!r} has no letters")
+                raise DataFileError(
+                    f"{where}: medicine {key!r}: the name {name.text!r} has no letters"
+                )
             owner = index.setdefault(normal, key)
             if owner != key:
                 raise DataFileError(
-                    f"{at}: the name {name.text!r} also names {owner!r}; a name must point at "
-                    "one product"
+                    f"{where}: medicine {key!r}: the name {name.text!r} also names {owner!r}; a "
+                    "name must point at one product"
                 )
             kinds.setdefault(normal, set()).add(name.kind)
     for medicine in medicines.values():
         _check_ingredients(medicine, medicines, where)
     restricted = frozenset(n for n, k in kinds.items() if all(kind.restricted for kind in k))
-    gaps = document.get("gaps") or []
-    return MedicineCatalogue(medicines, index, tuple(str(g) for g in gaps), restricted, intervals)
-
-
-def _intervals(raw: object, where: str) -> dict[str, OpioidFreeInterval]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, list):
-        raise DataFileError(f"{where}: intervals must be a list")
-    intervals: dict[str, OpioidFreeInterval] = {}
-    for number, row in enumerate(raw, start=1):
-        entry = require_mapping(row, f"{where}: interval {number}")
-        key, label, days = entry.get("key"), entry.get("label"), entry.get("days")
-        at = f"{where}: interval {key or number!r}"
-        if not isinstance(key, str) or not key or key in intervals:
-            raise DataFileError(f"{at}: needs a unique key")
-        if not isinstance(label, str) or not label.strip():
-            raise DataFileError(f"{at}: needs a label")
-        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 730:
-            raise DataFileError(f"{at}: days must be a whole number from 0 to 730")
-        why = entry.get("why", "")
-        if not isinstance(why, str):
-            raise DataFileError(f"{at}: why must be text")
-        intervals[key] = OpioidFreeInterval(
-            key,
-            " ".join(label.split()),
-            days,
-            parse_sources(entry.get("sources"), at),
-            " ".join(why.split()),
-        )
-    return intervals
+    return MedicineCatalogue(medicines, index, file.gaps, restricted, intervals)
 
 
 def _check_ingredients(medicine: Medicine, medicines: Mapping[str, Medicine], where: str) -> None:
@@ -231,71 +248,3 @@ def _check_ingredients(medicine: Medicine, medicines: Mapping[str, Medicine], wh
             )
         if ingredient.opioid and not medicine.opioid:
             raise DataFileError(f"{at}: contains the opioid {ingredient.key!r}: mark it opioid")
-
-
-def _medicine(
-    entry: Mapping[str, Any], at: str, intervals: Mapping[str, OpioidFreeInterval]
-) -> Medicine:
-    sources = parse_sources(entry.get("sources"), at)
-    interval_key = entry.get("interval")
-    interval = None
-    if interval_key is not None:
-        interval = intervals.get(str(interval_key))
-        if interval is None:
-            known = ", ".join(intervals) or "none defined"
-            raise DataFileError(f"{at}: interval {interval_key!r} is not one of: {known}")
-    group = entry.get("group")
-    if group not in GROUPS:
-        raise DataFileError(f"{at}: group {group!r} is not one of {', '.join(sorted(GROUPS))}")
-    try:
-        severity = Severity(entry.get("severity"))
-    except ValueError:
-        raise DataFileError(f"{at}: severity {entry.get('severity')!r} is not known") from None
-    if severity is Severity.UNRECOGNISED:
-        raise DataFileError(f"{at}: a catalogue entry cannot be 'unrecognised'")
-    opioid = entry.get("opioid")
-    if not isinstance(opioid, bool):
-        raise DataFileError(f"{at}: opioid must be true or false")
-    ingredients = entry.get("ingredients")
-    if not isinstance(ingredients, list) or not all(isinstance(i, str) for i in ingredients):
-        raise DataFileError(f"{at}: ingredients must be a list of keys")
-    raw_names = entry.get("names") or []
-    if not isinstance(raw_names, list):
-        raise DataFileError(f"{at}: names must be a list")
-    names = []
-    for raw_name in raw_names:
-        name = require_mapping(raw_name, f"{at}: name")
-        try:
-            kind = NameKind(name.get("kind"))
-        except ValueError:
-            raise DataFileError(f"{at}: name kind {name.get('kind')!r} is not known") from None
-        region = name.get("region", "any")
-        if region not in REGIONS:
-            raise DataFileError(f"{at}: region {region!r} is not one of {sorted(REGIONS)}")
-        text = name.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise DataFileError(f"{at}: a name needs text")
-        names.append(Name(text.strip(), kind, str(region)))
-    atc = entry.get("atc")
-    if atc is not None and not (isinstance(atc, str) and atc[:1].isalpha() and len(atc) >= 3):
-        raise DataFileError(f"{at}: ATC code {atc!r} is not valid")
-    texts = {}
-    for text_field in ("generic", "meaning", "action"):
-        value = entry.get(text_field)
-        if not isinstance(value, str) or not value.strip():
-            raise DataFileError(f"{at}: needs {text_field}")
-        texts[text_field] = value.strip()
-    return Medicine(
-        key=str(entry["key"]),
-        generic=texts["generic"],
-        ingredients=tuple(ingredients) or (str(entry["key"]),),
-        atc=atc,
-        group=str(group),
-        opioid=opioid,
-        severity=severity,
-        meaning=texts["meaning"],
-        action=texts["action"],
-        names=tuple(names),
-        sources=sources,
-        interval=interval,
-    )

@@ -6,9 +6,11 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ldntrial.core.errors import DataFileError
+from pydantic import BaseModel
+
+from ldntrial.core.data_files import OrEmpty, Text, validate
 from ldntrial.core.screening.catalogue import Severity
-from ldntrial.core.sources import Source, parse_sources, require_mapping, require_schema
+from ldntrial.core.sources import Sources
 
 RULES_SCHEMA = "ldntrial.screening-rules/1"
 
@@ -34,21 +36,21 @@ class Situation(enum.Enum):
 @dataclass(frozen=True)
 class Rule:
     situation: Situation
-    label: str
+    label: Text
     severity: Severity
-    reason: str
-    action: str
-    sources: tuple[Source, ...]
+    reason: Text
+    action: Text
+    sources: Sources = ()
 
 
 @dataclass(frozen=True)
 class Advice:
     """Standing advice shown with every screening (not part of the verdict)."""
 
-    key: str
-    label: str
-    text: str
-    sources: tuple[Source, ...]
+    key: Text
+    label: Text
+    text: Text
+    sources: Sources = ()
 
 
 @dataclass(frozen=True)
@@ -58,59 +60,13 @@ class Rules:
     advice: tuple[Advice, ...] = ()
 
 
+class _File(BaseModel):
+    rules: tuple[Rule, ...]
+    gaps: OrEmpty[tuple[str, ...]] = ()
+    advice: OrEmpty[tuple[Advice, ...]] = ()
+
+
 def parse_rules(raw: object, where: str = "screening_rules.yaml") -> Rules:
-    document = require_schema(raw, RULES_SCHEMA, where)
-    rows = document.get("rules")
-    if not isinstance(rows, list):
-        raise DataFileError(f"{where}: rules must be a list")
-    rules: dict[Situation, Rule] = {}
-    for number, row in enumerate(rows, start=1):
-        entry = require_mapping(row, f"{where}: rule {number}")
-        at = f"{where}: rule {entry.get('situation', number)!r}"
-        try:
-            situation = Situation(entry.get("situation"))
-            severity = Severity(entry.get("severity"))
-        except ValueError as error:
-            raise DataFileError(f"{at}: {error}") from None
-        texts = {}
-        for name in ("label", "reason", "action"):
-            value = entry.get(name)
-            if not isinstance(value, str) or not value.strip():
-                raise DataFileError(f"{at}: needs {name}")
-            texts[name] = " ".join(value.split())
-        rules[situation] = Rule(
-            situation,
-            texts["label"],
-            severity,
-            texts["reason"],
-            texts["action"],
-            parse_sources(entry.get("sources"), at),
-        )
-    return Rules(
-        rules,
-        tuple(str(g) for g in document.get("gaps") or []),
-        _advice(document.get("advice"), where),
-    )
-
-
-def _advice(raw: object, where: str) -> tuple[Advice, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise DataFileError(f"{where}: advice must be a list")
-    items = []
-    for number, row in enumerate(raw, start=1):
-        entry = require_mapping(row, f"{where}: advice {number}")
-        at = f"{where}: advice {entry.get('key', number)!r}"
-        texts = {}
-        for name in ("key", "label", "text"):
-            value = entry.get(name)
-            if not isinstance(value, str) or not value.strip():
-                raise DataFileError(f"{at}: needs {name}")
-            texts[name] = " ".join(value.split())
-        items.append(
-            Advice(
-                texts["key"], texts["label"], texts["text"], parse_sources(entry.get("sources"), at)
-            )
-        )
-    return tuple(items)
+    rows = {"rules": "rule", "advice": "advice"}
+    file = validate(_File, raw, where=where, schema=RULES_SCHEMA, rows=rows)
+    return Rules({rule.situation: rule for rule in file.rules}, file.gaps, file.advice)
