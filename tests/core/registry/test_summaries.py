@@ -125,6 +125,7 @@ def test_a_cohort_is_in_patient_key_order_whatever_order_it_was_given():
 
 
 def test_strata_sort_by_condition_design_and_metric():
-    stratum = Stratum("fibromyalgia", Design.BLINDED_N_OF_1.value, "pain")
+    stratum = Stratum("fibromyalgia", Design.BLINDED_N_OF_1, "pain")
     assert str(stratum) == "fibromyalgia / blinded_n_of_1 / pain"
-    assert stratum < Stratum("fibromyalgia", Design.OPEN_LABEL.value, "pain")
+    assert stratum < Stratum("fibromyalgia", Design.OPEN_LABEL, "pain")
+    assert sorted([Stratum("crps", Design.OPEN_LABEL, "sleep"), stratum])[0].condition == "crps"

@@ -14,9 +14,9 @@ Priors (stated here and in docs/decisions/0014-pooling.md):
         (decision record) that scale gave intervals for mu that covered 0.91-0.93 with 5-10
         patients when tau was 1-1.5 points (a 40/60 mix of responders at -2.5 and
         non-responders at 0 has tau = 1.2), while 1.5 points kept 0.945-0.95 at the cost of
-        5-15% wider intervals when tau is small. With a few dozen patients the data dominate;
-        with a handful, the prior keeps tau (and mu's interval) finite. A reader may choose
-        another (``HalfCauchy``, another ``HalfNormal``).
+        intervals 11-16% wider with 5 patients and 1-4% wider with 20. With a few dozen
+        patients the data dominate; with a handful, the prior keeps tau (and mu's interval)
+        finite. A reader may choose another (``HalfCauchy``, another ``HalfNormal``).
 
 Given tau, mu | y ~ N(m, V) and theta_i | y ~ N((1 - B_i) y_i + B_i m, s_i^2 (1 - B_i) + B_i^2 V)
 with B_i = s_i^2 / (s_i^2 + tau^2); tau is integrated on the grid of

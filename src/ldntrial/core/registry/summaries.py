@@ -57,17 +57,19 @@ class StopReason(enum.Enum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Stratum:
     """What may be pooled together: one condition, one design, one metric."""
 
     condition: str
-    design_value: str
+    design: Design
     metric: str
 
-    @property
-    def design(self) -> Design:
-        return Design(self.design_value)
+    def __lt__(self, other: Stratum) -> bool:
+        return self._key() < other._key()
+
+    def _key(self) -> tuple[str, str, str]:
+        return (self.condition, self.design.value, self.metric)
 
     @property
     def label(self) -> str:
@@ -79,7 +81,7 @@ class Stratum:
         )
 
     def __str__(self) -> str:
-        return f"{self.condition} / {self.design_value} / {self.metric}"
+        return f"{self.condition} / {self.design.value} / {self.metric}"
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class PatientSummary:
 
     @property
     def stratum(self) -> Stratum:
-        return Stratum(self.condition, self.design.value, self.metric)
+        return Stratum(self.condition, self.design, self.metric)
 
     @property
     def has_outcome(self) -> bool:
@@ -256,9 +258,7 @@ class Cohort:
         for number, summary in enumerate(self.summaries, start=1):
             if summary.stratum != self.stratum:
                 what = (
-                    "design"
-                    if summary.design.value != self.stratum.design_value
-                    else "condition or metric"
+                    "design" if summary.design is not self.stratum.design else "condition or metric"
                 )
                 raise InvalidValue(
                     f"summary {number} is {summary.stratum}, not {self.stratum}: a cohort holds "
