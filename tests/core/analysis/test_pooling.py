@@ -273,3 +273,10 @@ def test_effects_on_another_scale_than_their_sds_are_refused():
             mcid=2.0,
             tau_prior=HalfCauchy(1e3),
         )
+
+
+def test_a_grid_too_coarse_to_integrate_is_refused():
+    with pytest.raises(InvalidValue, match="at least 9 nodes"):
+        pool(
+            np.array([-1.0, -2.0]), np.array([0.5, 0.5]), better=Direction.LOWER, mcid=2.0, nodes=3
+        )

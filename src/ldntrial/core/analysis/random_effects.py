@@ -221,6 +221,8 @@ def fit(
         raise InvalidValue(f"{n} patient(s) cannot estimate {p} coefficient(s) and their spread")
     if not np.all(np.isfinite(x)):
         raise InvalidValue("every covariate must be a finite number")
+    if nodes is not None and nodes < 9:
+        raise InvalidValue(f"the grid needs at least 9 nodes, not {nodes}")
     if coef_prior is not None and len(coef_prior.mean) != p:
         raise InvalidValue(f"the coefficient prior has {len(coef_prior.mean)} entries, not {p}")
     v = s**2
