@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from icalendar import Calendar, Event
 
+from benchmarks.pooling import POOLING_BENCHES
 from benchmarks.screening import bench_screen, bench_vocabulary
 from benchmarks.timing import best
 from ldntrial import data
@@ -167,6 +168,7 @@ def main() -> None:
         bench_analysis,
         bench_vocabulary,
         bench_screen,
+        *POOLING_BENCHES,
     )
     for bench in benches:
         name, ours, reference = bench()
