@@ -16,8 +16,8 @@ from ldntrial.cli.app import (
     read_text_file,
     write_atomically,
 )
+from ldntrial.core.analysis.decision import Decision, decide
 from ldntrial.core.analysis.trial import TrialAnalysis, analyse_trial
-from ldntrial.core.decision import Decision, decide
 from ldntrial.interop.csv_io import read_diary
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import report_html

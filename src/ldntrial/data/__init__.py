@@ -15,6 +15,7 @@ from ldntrial.core.evidence_summary import EvidenceContext, parse_context
 from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
 from ldntrial.core.medicines import MedicineCatalogue, parse_medicines
 from ldntrial.core.screening import Rules, parse_rules
+from ldntrial.core.visit_instruments import VisitInstruments, parse_visit_instruments
 
 
 def read_yaml(name: str) -> object:
@@ -58,3 +59,8 @@ def studies() -> StudyLibrary:
 @cache
 def evidence_context() -> EvidenceContext:
     return parse_context(read_yaml("evidence_context.yaml"))
+
+
+@cache
+def visit_instruments() -> VisitInstruments:
+    return parse_visit_instruments(read_yaml("visit_instruments.yaml"))

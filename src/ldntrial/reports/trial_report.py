@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from ldntrial.core.analysis.decision import Decision, Outcome
 from ldntrial.core.analysis.trial import MetricResult, Observation, TrialAnalysis
-from ldntrial.core.decision import Decision, Outcome
 from ldntrial.core.protocol import Protocol
 from ldntrial.reports.charts import PHASE_FILL, Series, daily_chart
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from ldntrial import data
 from ldntrial.core.diary import SideEffect
-from ldntrial.core.protocol import Protocol
+from ldntrial.core.protocol import Protocol, TitrationHandling
 from ldntrial.core.protocol_design import default_plan
 from ldntrial.core.titration import WarningCode
+from ldntrial.core.visit_measures import Pgic
 from ldntrial.web.clinic.models import Sex
 
 COMMON_ZONES = [
@@ -41,6 +42,16 @@ def condition_choices() -> list[tuple[str, str]]:
 
 def metric_choices() -> list[tuple[str, str]]:
     return [(m.key, m.label) for m in data.instruments().metrics.values()]
+
+
+def pgic_labels() -> dict[Pgic, str]:
+    return dict(data.visit_instruments().pgic.labels)
+
+
+def pgic_criterion_choices() -> list[tuple[str, str]]:
+    labels = pgic_labels()
+    improved = [p for p in Pgic if p.at_least(Pgic.MINIMALLY_IMPROVED)]
+    return [("", "— no PGIC criterion —")] + [(p.value, labels[p]) for p in improved]
 
 
 class PatientForm(forms.Form):
@@ -107,6 +118,23 @@ class TrialForm(forms.Form):
         decimal_places=2,
         label="…judged met when its probability is at least",
     )
+    pgic_at_least = forms.ChoiceField(
+        required=False,
+        choices=pgic_criterion_choices,
+        label="…and the patient's global impression of change at least (optional)",
+    )
+    titration = forms.ChoiceField(
+        choices=[
+            (TitrationHandling.EXCLUDE.value, "Left out of the comparison (validated default)"),
+            (TitrationHandling.MODEL.value, "Modelled as a level of their own"),
+        ],
+        initial=TitrationHandling.EXCLUDE.value,
+        label="Analysis: titration days",
+    )
+    run_in_days = forms.IntegerField(
+        min_value=0, max_value=84, initial=0, label="Analysis: days after the first dose left out"
+    )
+    trend = forms.BooleanField(required=False, label="Analysis: estimate a linear trend")
     formulation = forms.ChoiceField(
         choices=[("capsules", "Capsules"), ("liquid", "Oral liquid")], initial="capsules"
     )

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ldntrial.core.analysis.decision import Decision, Outcome, decide
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trial
-from ldntrial.core.decision import Decision, Outcome, decide
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import record, snapshot

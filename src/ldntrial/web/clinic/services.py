@@ -18,6 +18,7 @@ from ldntrial.core.compounding import compounding_order
 from ldntrial.core.diary import check_day_open, validate_entry
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.protocol import Protocol, require_time_zone
+from ldntrial.core.protocol_document import protocol_to_document
 from ldntrial.reports.prescription import container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import record, snapshot
@@ -113,7 +114,7 @@ def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
         trial = Trial.objects.create(
             clinic=patient.clinic,
             patient=patient,
-            protocol_document=protocol.document(),
+            protocol_document=protocol_to_document(protocol),
             fingerprint=protocol.fingerprint,
             created_by=by,
         )
@@ -151,7 +152,7 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
         before = _trial_snapshot(trial)
         now = timezone.now()
         locked = trial.protocol().lock(at=now)
-        trial.protocol_document = locked.document()
+        trial.protocol_document = protocol_to_document(locked)
         trial.fingerprint = locked.fingerprint
         trial.status = TrialStatus.ACTIVE
         trial.started_at = now

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ldntrial import data
-from ldntrial.core.decision import Outcome
+from ldntrial.core.analysis.decision import Outcome
 from ldntrial.core.errors import InvalidValue
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import Signature, patient_summary_text, report_html
