@@ -137,6 +137,28 @@ class VisitRecord:
     period: int | None = None
 
 
+def visit_window(protocol: Protocol, kind: VisitKind) -> tuple[dt.date, dt.date] | None:
+    """The days on which a visit of ``kind`` may be recorded (None: not in this protocol)."""
+    if kind is VisitKind.BASELINE:
+        return protocol.start_date, protocol.first_dose_date - dt.timedelta(days=1)
+    if kind is VisitKind.REASSESSMENT:
+        return (
+            protocol.reassessment_date - dt.timedelta(days=REASSESSMENT_WINDOW_BEFORE),
+            protocol.reassessment_date + dt.timedelta(days=REASSESSMENT_WINDOW_AFTER),
+        )
+    return None  # no protocol has periods yet
+
+
+def open_visits(protocol: Protocol, *, today: dt.date) -> tuple[VisitKind, ...]:
+    """The visits whose measures can be recorded today."""
+    kinds = []
+    for kind in VisitKind:
+        window = visit_window(protocol, kind)
+        if window is not None and window[0] <= today <= window[1]:
+            kinds.append(kind)
+    return tuple(kinds)
+
+
 def validate_visit(
     protocol: Protocol,
     *,
@@ -149,22 +171,16 @@ def validate_visit(
 ) -> VisitRecord:
     """A visit's measures checked against the protocol; every wrong field is reported at once."""
     errors: dict[str, str] = {}
+    window = visit_window(protocol, kind)
     if day > today:
         errors["day"] = f"{day.isoformat()} has not happened yet: record a visit on or before today"
-    first_dose = protocol.first_dose_date
-    if kind is VisitKind.BASELINE and not protocol.start_date <= day < first_dose:
-        errors["day"] = (
-            f"the baseline PEG belongs to the baseline ({protocol.start_date.isoformat()} to "
-            f"{(first_dose - dt.timedelta(days=1)).isoformat()})"
-        )
-    if kind is VisitKind.REASSESSMENT:
-        low = protocol.reassessment_date - dt.timedelta(days=REASSESSMENT_WINDOW_BEFORE)
-        high = protocol.reassessment_date + dt.timedelta(days=REASSESSMENT_WINDOW_AFTER)
-        if not low <= day <= high:
-            errors["day"] = (
-                f"the reassessment measures are recorded from {low.isoformat()} to "
-                f"{high.isoformat()} (a week before to two weeks after reassessment)"
-            )
+    elif window is not None and not window[0] <= day <= window[1]:
+        what = {
+            VisitKind.BASELINE: "the baseline PEG is recorded during the baseline",
+            VisitKind.REASSESSMENT: "the reassessment measures are recorded from a week before "
+            "to two weeks after reassessment",
+        }[kind]
+        errors["day"] = f"{what}: {window[0].isoformat()} to {window[1].isoformat()}"
     if kind is VisitKind.PERIOD_END:
         errors["period"] = "this protocol has no periods: the PGIC is asked at reassessment"
     elif period is not None:

@@ -120,8 +120,9 @@ def test_many_patients_are_analysed_in_one_call(protocol):
     assert all(r.primary.p_better > 0.9 for r in results)
 
 
-def test_a_batch_gives_each_trial_the_numbers_it_gets_alone(protocol, profile, instruments,
-                                                            conditions):  # fmt: skip
+def test_a_batch_gives_each_trial_the_numbers_it_gets_alone(
+    protocol, profile, instruments, conditions
+):
     # Different protocols, missing days, titration modelled or not, a trend: every trial in the
     # batch equals its single analysis exactly (dataclass equality compares the floats).
     other, _ = design_protocol(

@@ -13,7 +13,7 @@ from ldntrial.core.diary import SideEffect
 from ldntrial.core.protocol import Protocol, TitrationHandling
 from ldntrial.core.protocol_design import default_plan
 from ldntrial.core.titration import WarningCode
-from ldntrial.core.visit_measures import Pgic
+from ldntrial.core.visit_measures import PEG_ITEMS, Pgic, VisitKind
 from ldntrial.web.clinic.models import Sex
 
 COMMON_ZONES = [
@@ -295,3 +295,48 @@ class SignForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         label="Your password, to sign",
     )
+
+
+class VisitForm(forms.Form):
+    """The PEG (baseline and reassessment) and the PGIC (reassessment), with their wording from
+    ``data/visit_instruments.yaml``. Which answers a visit needs is checked by the core."""
+
+    def __init__(self, *args: Any, kinds: list[VisitKind], clinician: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instruments = data.visit_instruments()
+        if clinician:
+            self.fields["kind"] = forms.ChoiceField(
+                choices=[(k.value, k.value.replace("_", " ").capitalize()) for k in kinds],
+                label="Visit",
+            )
+            self.fields["day"] = forms.DateField(
+                label="Date of the visit",
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+        wants_peg = any(k in (VisitKind.BASELINE, VisitKind.REASSESSMENT) for k in kinds)
+        if wants_peg:
+            for item in instruments.peg.items:
+                self.fields[f"peg_{item.key}"] = forms.TypedChoiceField(
+                    required=False,
+                    choices=[(str(n), str(n)) for n in range(11)],
+                    coerce=int,
+                    empty_value=None,
+                    widget=forms.RadioSelect(attrs={"class": "scale"}),
+                    label=item.question,
+                    help_text=f"0 = {item.low_anchor}, 10 = {item.high_anchor}",
+                )
+        if VisitKind.REASSESSMENT in kinds:
+            self.fields["pgic"] = forms.ChoiceField(
+                required=False,
+                choices=[(p.value, label) for p, label in instruments.pgic.labels.items()],
+                widget=forms.RadioSelect,
+                label=instruments.pgic.question,
+            )
+        self.fields["correction_reason"] = forms.CharField(
+            required=False, max_length=200, label="If you are changing earlier answers: why?"
+        )
+
+    def peg(self) -> dict[str, object] | None:
+        values = {k: self.cleaned_data.get(f"peg_{k}") for k in PEG_ITEMS}
+        present = {k: v for k, v in values.items() if v is not None}
+        return values if present else None
