@@ -18,7 +18,14 @@ from ldntrial.core.errors import (
     ProtocolLocked,
     WarningsNotAccepted,
 )
-from ldntrial.core.protocol import CriterionKind, Design, PhaseKind, Protocol, SuccessCriterion
+from ldntrial.core.protocol import (
+    AnalysisSettings,
+    CriterionKind,
+    Design,
+    PhaseKind,
+    Protocol,
+    SuccessCriterion,
+)
 from ldntrial.core.protocol_design import design_protocol, revise_protocol
 from ldntrial.core.protocol_document import protocol_from_document, protocol_to_document
 from ldntrial.core.titration import DoseStep, TitrationPlan, WarningCode
@@ -356,3 +363,69 @@ def test_a_bad_document_is_refused_with_the_field_named(ana, profile, conditions
     edit(document)
     with pytest.raises(LdnTrialError, match=message):
         reload(ana, profile, conditions, document)
+
+
+# Documents written before protocols held their analysis settings, and the import graph.
+
+
+def legacy_document(protocol):
+    """A locked document as written before the analysis block existed (its fingerprint then
+    covered the content without it)."""
+    import hashlib
+
+    from ldntrial.core.protocol import canonical_json
+
+    content = {k: v for k, v in protocol.content().items() if k != "analysis"}
+    return {
+        "format": "ldntrial.protocol/1",
+        "protocol": content,
+        "locked_at": "2026-11-27T21:15:00Z",
+        "fingerprint": hashlib.sha256(canonical_json(content)).hexdigest(),
+    }
+
+
+def test_a_locked_document_without_an_analysis_block_still_reads_and_verifies(
+    ana, profile, conditions
+):
+    document = legacy_document(ana)
+    protocol = reload(ana, profile, conditions, document)
+    assert protocol.is_locked
+    assert protocol.fingerprint == document["fingerprint"]
+    assert protocol.analysis is None
+    assert not protocol.has_analysis
+    assert protocol.analysis_settings == AnalysisSettings()  # analysed with the defaults
+    assert protocol_to_document(protocol) == json.loads(json.dumps(document))
+
+
+def test_the_report_says_when_the_analysis_was_not_fixed_in_the_protocol(ana, profile, conditions):
+    from ldntrial.core.analysis.trial import analyse_trial
+
+    protocol = reload(ana, profile, conditions, legacy_document(ana))
+    assert "written before analysis settings were part of the protocol" in (
+        analyse_trial(protocol, []).methods
+    )
+
+
+def test_a_partial_analysis_block_is_refused(ana, profile, conditions):
+    document = protocol_to_document(ana)
+    del document["protocol"]["analysis"]["titration"]
+    with pytest.raises(InvalidValue, match="missing analysis setting"):
+        reload(ana, profile, conditions, document)
+
+
+def test_the_protocol_module_imports_neither_design_nor_document():
+    # core.protocol holds the value type; design and the file format build on it, never the
+    # other way round (issue 10 cut the cycle through Protocol.revise).
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("ldntrial.core.protocol")
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    imported = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {"ldntrial.core.protocol_design", "ldntrial.core.protocol_document"} & imported
