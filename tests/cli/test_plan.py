@@ -230,6 +230,7 @@ def test_the_analysis_settings_are_chosen_on_the_command_line_and_fixed_in_the_p
         "run_in_days": 7,
         "min_baseline_days": 7,
         "min_maintenance_days": 14,
+        "weekly": True,
     }
     assert document["protocol"]["success"]["pgic_at_least"] == "much_improved"
 
@@ -238,7 +239,7 @@ def test_the_default_analysis_leaves_titration_out_and_says_so(capsys):
     code = main(["plan", "--condition", "fibromyalgia", "--start", "2027-01-04"], {}, now=NOW)
     out = capsys.readouterr().out
     assert code == 0
-    assert "Analysis, fixed in advance: titration days left out of the comparison; no trend" in (
+    assert "Analysis, fixed in advance: titration days left out of the comparison; a weekly " in (
         " ".join(out.split())
     )
 

@@ -195,9 +195,10 @@ def test_the_fingerprint_is_stable_across_runs(design, ana):
     assert again.fingerprint == ana.fingerprint
     # Pinned: a change to this value means the canonical form changed, which breaks every
     # fingerprint already issued. Change the format version if that is ever intended.
-    # Changed once on purpose (issue 10): the default analysis now leaves titration days out,
-    # so a default protocol's content reads "titration": "exclude" (it was "model").
-    assert ana.fingerprint == "29f6fb0a71773a8780bb53c0e9a8af0016bc73391d481c38f4d5e9a7e50b3e31"
+    # Changed once on purpose (issue 10): the default analysis now leaves titration days out
+    # and estimates a weekly cycle, so a default protocol's content reads "titration":
+    # "exclude" (it was "model") and "weekly": true.
+    assert ana.fingerprint == "b8aa57c8257df88589273acfb9fb76a1ac52b2d2daea68d9f47edd9f61d4049a"
 
 
 def test_the_fingerprint_ignores_key_order_in_the_file(ana, profile, conditions):
@@ -429,3 +430,27 @@ def test_the_protocol_module_imports_neither_design_nor_document():
         for alias in node.names
     }
     assert not {"ldntrial.core.protocol_design", "ldntrial.core.protocol_document"} & imported
+
+
+def test_an_analysis_block_from_before_the_weekly_cycle_reads_and_verifies(
+    ana, profile, conditions
+):
+    import hashlib
+
+    from ldntrial.core.protocol import canonical_json
+
+    content = ana.content()
+    content["analysis"] = {k: v for k, v in content["analysis"].items() if k != "weekly"}
+    content["analysis"]["titration"] = "model"
+    document = {
+        "format": "ldntrial.protocol/1",
+        "protocol": content,
+        "locked_at": "2026-11-27T21:15:00Z",
+        "fingerprint": hashlib.sha256(canonical_json(content)).hexdigest(),
+    }
+    protocol = reload(ana, profile, conditions, document)
+    assert protocol.fingerprint == document["fingerprint"]
+    assert protocol.analysis_settings.weekly is None  # analysed as it was locked: no cycle
+    assert "titration days modelled as a level of their own; no weekly cycle" in (
+        protocol.analysis_settings.describe()
+    )

@@ -13,7 +13,7 @@ def test_the_report_states_the_method_and_what_it_assumes(protocol):
     html = report_html(analysis, decide(analysis, rows), rows)
     assert "Method: For each metric, a Bayesian regression with AR(1) errors" in html
     assert "Titration days are left out of the comparison." in html
-    assert "weekly cycles and heavy-tailed days are not modelled" in html
+    assert "A weekly cycle (one 7-day harmonic) is estimated." in html
 
 
 def test_the_report_shows_the_peg_and_the_global_impression(protocol):

@@ -104,6 +104,10 @@ def plan(
         bool,
         typer.Option("--trend", help="Estimate a linear trend, so the change is net of a drift."),
     ] = False,
+    weekly: Annotated[
+        bool,
+        typer.Option("--weekly/--no-weekly", help="Estimate a weekly cycle (one 7-day harmonic)."),
+    ] = True,
     formulation: Annotated[str, typer.Option(help="capsules or liquid.")] = "capsules",
     strength: Annotated[
         list[str] | None, typer.Option(help="Capsule strength in mg the pharmacy offers; repeat.")
@@ -175,6 +179,7 @@ def plan(
             titration=titration,
             run_in_days=run_in,
             trend=trend,
+            weekly=weekly,
             formulation=formulation,
             strengths=tuple(strength or ()),
             concentration=concentration,

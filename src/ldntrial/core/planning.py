@@ -53,6 +53,7 @@ class PlanChoices:
     titration: str = TitrationHandling.EXCLUDE.value
     run_in_days: int = 0
     trend: bool = False
+    weekly: bool = True
     formulation: str = "capsules"
     strengths: tuple[str, ...] = ()
     concentration: str = "1"
@@ -104,6 +105,7 @@ def design_from_choices(
         analysis=AnalysisSettings(
             titration=TitrationHandling.parse(choices.titration),
             trend=choices.trend,
+            weekly=choices.weekly,
             run_in_days=choices.run_in_days,
         ),
     )

@@ -157,11 +157,15 @@ class AnalysisSettings:
 
     The default leaves titration days out: a titration level cannot follow an effect that
     builds up over the titration weeks, and on such diaries it biased the change toward no
-    change and undercovered (docs/validation.md, docs/decisions/0009).
+    change and undercovered (docs/validation.md, docs/decisions/0009). It also estimates a
+    weekly cycle (one 7-day harmonic): without it a weekly swing made intervals too wide.
+    ``weekly`` is None only in settings read from a protocol written before it existed
+    (analysed without a weekly cycle, as when it was locked).
     """
 
     titration: TitrationHandling = TitrationHandling.EXCLUDE
     trend: bool = False
+    weekly: bool | None = True
     run_in_days: int = 0  # days after the first dose left out of the analysis
     # Product rules (docs/decisions/0008): 7 matches the profile's minimum baseline (a 7-day
     # average, as in FINAL); 14 maintenance days are two weeks at the steady dose.
@@ -177,6 +181,12 @@ class AnalysisSettings:
                 )
         if self.min_baseline_days < 3 or self.min_maintenance_days < 3:
             raise InvalidValue("at least 3 observed days per phase are needed to analyse it")
+        if self.weekly is not None and not isinstance(self.weekly, bool):
+            raise InvalidValue("analysis weekly must be true or false")
+
+    @property
+    def models_weekly_cycle(self) -> bool:
+        return bool(self.weekly)
 
     def describe(self) -> str:
         """The analysis as the protocol states it."""
@@ -187,6 +197,7 @@ class AnalysisSettings:
         ]
         if self.run_in_days:
             parts.append(f"the first {self.run_in_days} days after the first dose left out")
+        parts.append("a weekly cycle estimated" if self.weekly else "no weekly cycle")
         parts.append("a linear trend estimated" if self.trend else "no trend")
         parts.append(
             f"at least {self.min_baseline_days} baseline and {self.min_maintenance_days} "
@@ -195,13 +206,17 @@ class AnalysisSettings:
         return "; ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        content: dict[str, Any] = {
             "titration": self.titration.value,
             "trend": self.trend,
             "run_in_days": self.run_in_days,
             "min_baseline_days": self.min_baseline_days,
             "min_maintenance_days": self.min_maintenance_days,
         }
+        # Omitted when None, so protocols locked before it existed keep their fingerprints.
+        if self.weekly is not None:
+            content["weekly"] = self.weekly
+        return content
 
 
 @dataclass(frozen=True)

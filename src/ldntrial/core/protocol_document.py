@@ -164,7 +164,7 @@ def _analysis(raw: object) -> AnalysisSettings | None:
         return None  # written before protocols held their analysis settings
     entry = _mapping(raw, "analysis")
     known = set(AnalysisSettings().as_json())
-    unknown, missing = set(entry) - known, known - set(entry)
+    unknown, missing = set(entry) - known, known - set(entry) - {"weekly"}
     if unknown:
         raise InvalidValue(f"unknown analysis setting(s): {', '.join(sorted(unknown))}")
     if missing:
@@ -173,12 +173,15 @@ def _analysis(raw: object) -> AnalysisSettings | None:
         titration = TitrationHandling(entry["titration"])
     except ValueError:
         raise InvalidValue("analysis titration must be 'exclude' or 'model'") from None
-    trend = entry["trend"]
+    trend, weekly = entry["trend"], entry.get("weekly")
     if not isinstance(trend, bool):
         raise InvalidValue("analysis trend must be true or false")
+    if weekly is not None and not isinstance(weekly, bool):
+        raise InvalidValue("analysis weekly must be true or false")
     return AnalysisSettings(
         titration=titration,
         trend=trend,
+        weekly=weekly,  # absent (None) in protocols written before it existed
         run_in_days=_int(entry["run_in_days"], "run-in days"),
         min_baseline_days=_int(entry["min_baseline_days"], "minimum baseline days"),
         min_maintenance_days=_int(entry["min_maintenance_days"], "minimum maintenance days"),

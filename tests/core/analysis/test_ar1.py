@@ -55,9 +55,11 @@ def test_a_gap_is_handled_as_the_right_power_of_rho():
 
 
 def design(n_base=14, n_maint=57, gap=28):
-    """The default protocol's design: baseline, then maintenance after the titration gap."""
+    """The default protocol's design: baseline, then maintenance after the titration gap left
+    out, and a weekly cycle (one 7-day harmonic)."""
     days = np.concatenate([np.arange(n_base), n_base + gap + np.arange(n_maint)]).astype(float)
-    x = np.column_stack([np.ones(len(days)), days >= n_base + gap])
+    angle = 2 * np.pi * days / 7
+    x = np.column_stack([np.ones(len(days)), days >= n_base + gap, np.sin(angle), np.cos(angle)])
     return days, x.astype(float)
 
 
@@ -135,7 +137,7 @@ def test_exact_draws_agree_with_the_mixture():
 
 def _coverage(rho, effect, trials, rng):
     series = [simulate(rng, effect, rho) for _ in range(trials)]
-    mixture = fit_batch(series).contrast(np.array([0.0, 1.0]))
+    mixture = fit_batch(series).contrast(np.array([0.0, 1.0, 0.0, 0.0]))
     low, high = mixture.quantile(0.025), mixture.quantile(0.975)
     return float(np.mean((low <= effect) & (effect <= high)))
 
@@ -159,7 +161,7 @@ def test_probabilities_of_beating_the_mcid_are_calibrated():
     rng = np.random.default_rng(7)
     effects = rng.uniform(-3, 1, 2000)
     series = [simulate(rng, e, rng.uniform(0, 0.8)) for e in effects]
-    reported = fit_batch(series).contrast(np.array([0.0, 1.0])).cdf(-1.0)
+    reported = fit_batch(series).contrast(np.array([0.0, 1.0, 0.0, 0.0])).cdf(-1.0)
     truth = effects < -1.0
     for low, high in [(0, 0.1), (0.1, 0.5), (0.5, 0.9), (0.9, 1.0001)]:
         chosen = (reported >= low) & (reported < high)

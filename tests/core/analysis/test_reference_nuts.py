@@ -49,7 +49,7 @@ def test_the_grid_agrees_with_nuts_on_the_same_model():
     mcmc = MCMC(
         NUTS(model, init_strategy=init_to_value(values=start)),
         num_warmup=1500,
-        num_samples=6000,
+        num_samples=10000,
         num_chains=2,
         chain_method="sequential",
         progress_bar=False,
@@ -61,12 +61,14 @@ def test_the_grid_agrees_with_nuts_on_the_same_model():
     chains = np.asarray(samples["b"][..., 1])  # (chains, draws)
     effect = chains.ravel()
     # The grid is converged in rho (99 and 981 points agree to 0.002 on these numbers), so the
-    # differences are NUTS's Monte-Carlo error. Its effective sample size in the tails of this
-    # wide posterior is small: the 2.5% and 97.5% quantiles carry a Monte-Carlo SE of about 0.11
-    # (from the ESS of the indicator and the grid's density there), hence 0.1 for them.
-    assert abs(grid.posterior_mean(1) - effect.mean()) < 0.03
+    # differences are NUTS's Monte-Carlo error: the mean within 3 of its SEs (from the
+    # effective sample size, about 0.02 here). Its effective sample size in the tails of this
+    # wide posterior is small: the 2.5% and 97.5% quantiles carry a Monte-Carlo SE of about
+    # 0.1 (from the ESS of the indicator and the grid's density there), hence 0.1 for them.
+    ess = float(effective_sample_size(chains))
+    assert abs(grid.posterior_mean(1) - effect.mean()) < 3 * effect.std() / np.sqrt(ess)
     assert abs(grid.quantile(1, 0.025) - np.quantile(effect, 0.025)) < 0.1
     assert abs(grid.quantile(1, 0.975) - np.quantile(effect, 0.975)) < 0.1
     assert abs(grid.cdf(1, -1.0) - np.mean(effect < -1.0)) < 0.03
     assert abs(grid.rho_mean() - float(np.mean(samples["rho"]))) < 0.02
-    assert float(effective_sample_size(chains)) > 1000
+    assert ess > 1000

@@ -92,7 +92,8 @@ def test_the_methods_line_states_what_the_model_assumes(protocol):
     methods = analyse_trial(protocol, diary(protocol)).methods
     assert "Titration days are left out of the comparison." in methods
     assert "No trend is modelled" in methods
-    assert "weekly cycles and heavy-tailed days are not modelled" in methods
+    assert "A weekly cycle (one 7-day harmonic) is estimated." in methods
+    assert "heavy-tailed days, measurement noise" in methods
 
 
 def test_a_trend_is_estimated_when_the_protocol_asks(protocol):

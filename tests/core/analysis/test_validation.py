@@ -11,7 +11,7 @@ bar is widened the same way by 2 SE of the stratum's mean error (about 0.06 at n
 RMSE bar is a paired comparison with the difference of means: the two are close (a GLS
 estimate of a step gains little over equal weights), so it fails when the model's mean squared
 error exceeds the naive one by more than 3 SE of the paired difference (3 rather than 2 because
-13 strata are judged at once; the full run uses 2). The seeds are
+14 strata are judged at once; the full run uses 2). The seeds are
 fixed, so the test is deterministic; the tolerance only keeps it from failing on the luck of
 one seed when a stratum is truly at a bar.
 """

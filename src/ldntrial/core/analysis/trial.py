@@ -146,11 +146,13 @@ def methods_text(settings: AnalysisSettings, *, fixed_in_protocol: bool = True) 
             "No trend is modelled: a slow drift between baseline and maintenance is part of "
             "the change."
         )
+    if settings.models_weekly_cycle:
+        parts.append("A weekly cycle (one 7-day harmonic) is estimated.")
     parts.append(
         "It assumes the change has reached a steady level by the start of maintenance and "
-        "that each phase has one level; weekly cycles and heavy-tailed days are not modelled. "
-        "Its intervals were checked on diaries that break these assumptions "
-        "(docs/validation.md)."
+        "that each phase has one level; heavy-tailed days, measurement noise and weekly "
+        "patterns other than a smooth cycle are not modelled. Its intervals were checked on "
+        "diaries that break these assumptions (docs/validation.md)."
     )
     if not fixed_in_protocol:
         parts.append(
@@ -328,24 +330,30 @@ def _design(
 ) -> None:
     n = len(series.values)
     titration = titration_days >= 3
-    p = 2 + titration + settings.trend
+    weekly = settings.models_weekly_cycle
+    p = 2 + titration + 2 * weekly + settings.trend
     x = np.empty((n, p))
     x[:, 0] = 1.0
     x[:, 1] = series.kinds == MAINTENANCE
+    column = 2
     if titration:
-        x[:, 2] = series.kinds == TITRATION
-    trend_at_baseline = 0.0
+        x[:, column] = series.kinds == TITRATION
+        column += 1
+    if weekly:  # one harmonic of a 7-day cycle, in calendar days from the start
+        angle = 2 * np.pi * series.days / 7
+        x[:, column], x[:, column + 1] = np.sin(angle), np.cos(angle)
+        column += 2
     if settings.trend:
         t = series.days
-        x[:, p - 1] = (t - t.mean()) / max(float(t.std()), 1.0)
-        trend_at_baseline = float(x[series.kinds == BASELINE, p - 1].mean())
+        x[:, column] = (t - t.mean()) / max(float(t.std()), 1.0)
     series.x = x
     sign = _better_sign(series.metric)
-    # The baseline level: the intercept, plus the trend at the mean baseline day.
+    # The baseline level: the fitted mean averaged over the baseline days analysed (the
+    # intercept, plus the weekly and trend terms there).
     level = np.zeros(p)
     level[0] = 1.0
-    if settings.trend:
-        level[p - 1] = trend_at_baseline
+    if p > 2 + titration:
+        level[2 + titration :] = x[series.kinds == BASELINE, 2 + titration :].mean(axis=0)
     effect = np.zeros(p)
     effect[1] = 1.0
     criterion = protocol.success

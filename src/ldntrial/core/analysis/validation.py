@@ -40,6 +40,7 @@ from ldntrial.core.analysis.simulation import (
     Patient,
     Schedule,
     Segment,
+    Weekly,
     simulate,
 )
 from ldntrial.core.analysis.trial import Observation, analyse_trials
@@ -73,6 +74,7 @@ def _patient(
     rho: tuple[float, float] = (0.2, 0.8),
     innovations: Innovations = Innovations.NORMAL,
     weekly: tuple[float, float] = (0.0, 0.0),
+    weekly_shape: Weekly = Weekly.WEEKEND,
     onset_days: Sequence[float] = (0.0,),
     whole_numbers: bool = True,
     missing: MissingRuns | None = None,
@@ -91,6 +93,7 @@ def _patient(
         drift_per_day=rng.uniform(*drift),
         weekly_amplitude=rng.uniform(*weekly),
         weekly_phase=float(rng.integers(0, 7)),
+        weekly_shape=weekly_shape,
         whole_numbers=whole_numbers,
         missing=missing or MissingRuns(),
     )
@@ -125,7 +128,14 @@ STRATA: tuple[Stratum, ...] = (
         _stratum(innovations=Innovations.STUDENT_T),
     ),
     Stratum(
-        "weekly cycle", "weekend days 0.5-1.5 points above weekdays", _stratum(weekly=(0.5, 1.5))
+        "weekend effect",
+        "weekend days 0.5-1.5 points above weekdays",
+        _stratum(weekly=(0.5, 1.5)),
+    ),
+    Stratum(
+        "weekly sinusoid",
+        "a 7-day sinusoid of amplitude 0.5-1.5",
+        _stratum(weekly=(0.5, 1.5), weekly_shape=Weekly.SINUSOID),
     ),
     Stratum("onset 1 day", "the effect builds up over 1 day", _stratum(onset_days=(1.0,))),
     Stratum("onset 7 days", "the effect builds up over 7 days", _stratum(onset_days=(7.0,))),

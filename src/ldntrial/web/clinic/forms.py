@@ -135,6 +135,9 @@ class TrialForm(forms.Form):
         min_value=0, max_value=84, initial=0, label="Analysis: days after the first dose left out"
     )
     trend = forms.BooleanField(required=False, label="Analysis: estimate a linear trend")
+    weekly = forms.BooleanField(
+        required=False, initial=True, label="Analysis: estimate a weekly cycle"
+    )
     formulation = forms.ChoiceField(
         choices=[("capsules", "Capsules"), ("liquid", "Oral liquid")], initial="capsules"
     )

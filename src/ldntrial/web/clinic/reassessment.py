@@ -46,7 +46,7 @@ from ldntrial.web.clinic.models import (
 )
 
 # Part of the cache key: bump it when the analysis or the decision rules change.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 CACHE_SIZE = 256
 
 

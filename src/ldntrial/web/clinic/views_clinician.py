@@ -169,6 +169,7 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
             titration=c["titration"],
             run_in_days=c["run_in_days"],
             trend=c["trend"],
+            weekly=c["weekly"],
             formulation=c["formulation"],
             concentration=c["concentration"],
             allow=tuple(c["allow"]),
