@@ -39,7 +39,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-## validate: the full validation (13 strata of misspecified diaries, 4,000 trials each) and the
+## validate: the full validation (14 strata of misspecified diaries, 4,000 trials each) and the
 ## decision's operating characteristics; figures in docs/validation.md
 validate: $(STAMP)
 	COLUMNS=160 $(BIN)/ldntrial simulate --validation --trials 4000 --seed 1

@@ -219,19 +219,19 @@ class BatchFit:
     weights: Array  # (N, R), each row sums to 1
     a: Array  # (N,) inverse-gamma shape of sigma^2: (n - p) / 2
     b: Array  # (N, R) inverse-gamma scale: half the residual sum of squares
-    chol: Array  # (N, R, p, p): lower Cholesky factor of X*'X*
-    rhs: Array  # (N, R, p): chol^-1 X*'y*, so that E[b] = chol^-T rhs
+    chol: Array  # (p, p, N, R): lower Cholesky factor of X*'X*, entry by entry
+    rhs: Array  # (p, N, R): chol^-1 X*'y*, so that E[b] = chol^-T rhs
 
     def contrast(self, c: Array) -> Mixture:
         """The posterior of c'b; ``c`` is (p,) or one row per series (N, p)."""
-        n, r, p = self.rhs.shape
+        p, n, r = self.rhs.shape
         coefficients = np.broadcast_to(np.asarray(c, dtype=float), (n, p))
-        v = _forward(self.chol, np.broadcast_to(coefficients[:, None, :], (n, r, p)))
+        v = _forward(self.chol, coefficients)
         loc = np.zeros((n, r))
         quad = np.zeros((n, r))
         for k in range(p):
-            loc += v[..., k] * self.rhs[..., k]
-            quad += v[..., k] * v[..., k]
+            loc += v[k] * self.rhs[k]
+            quad += v[k] * v[k]
         scale = np.sqrt(self.b / self.a[:, None] * quad)
         return Mixture(self.weights, loc, scale, 2 * self.a)
 
@@ -241,8 +241,8 @@ class BatchFit:
             self.weights[rows],
             self.a[rows],
             self.b[rows],
-            self.chol[rows],
-            self.rhs[rows],
+            self.chol[:, :, rows],
+            self.rhs[:, rows],
         )
 
     def rho_mean(self) -> Array:
@@ -250,31 +250,33 @@ class BatchFit:
 
 
 def _forward(chol: Array, c: Array) -> Array:
-    """Solve chol v = c for lower-triangular (..., p, p) factors, one small system each."""
-    p = chol.shape[-1]
-    v = np.zeros(c.shape)
+    """Solve chol v = c for each series and grid point: ``chol`` is (p, p, N, R), ``c`` is
+    (N, p) (the same right-hand side at every grid point); returns v as (p, N, R)."""
+    p = chol.shape[0]
+    v = np.zeros(chol.shape[1:])
     for i in range(p):
-        acc = c[..., i].copy()
+        acc = np.broadcast_to(c[:, i, None], chol.shape[2:]).copy()
         for j in range(i):
-            acc -= chol[..., i, j] * v[..., j]
-        v[..., i] = acc / chol[..., i, i]
+            acc -= chol[i, j] * v[j]
+        v[i] = acc / chol[i, i]
     return v
 
 
-def _cholesky(m: Array) -> Array:
-    """Lower Cholesky factors of symmetric positive-definite (..., q, q) matrices, elementwise."""
-    q = m.shape[-1]
-    chol = np.zeros(m.shape)
+def _cholesky(m: dict[tuple[int, int], Array], q: int) -> Array:
+    """Lower Cholesky factors of symmetric positive-definite q x q matrices given by their
+    entries m[(i, j)], i <= j, each an array over the batch; returned as (q, q, ...)."""
+    shape = m[(0, 0)].shape
+    chol = np.zeros((q, q, *shape))
     for j in range(q):
-        acc = m[..., j, j].copy()
+        acc = m[(j, j)].copy()
         for k in range(j):
-            acc -= chol[..., j, k] * chol[..., j, k]
-        chol[..., j, j] = np.sqrt(np.maximum(acc, 0.0))  # 0 only for an exact fit (refused)
+            acc -= chol[j, k] * chol[j, k]
+        chol[j, j] = np.sqrt(np.maximum(acc, 0.0))  # 0 only for an exact fit (refused)
         for i in range(j + 1, q):
-            acc = m[..., i, j].copy()
+            acc = m[(j, i)].copy()
             for k in range(j):
-                acc -= chol[..., i, k] * chol[..., j, k]
-            chol[..., i, j] = acc / chol[..., j, j]
+                acc -= chol[i, k] * chol[j, k]
+            chol[i, j] = acc / chol[j, j]
     return chol
 
 
@@ -291,8 +293,8 @@ def fit_batch(series: Sequence[tuple[Array, Array, Array]], rho: Array = RHO_GRI
         np.concatenate([f.weights for f in parts]),
         np.concatenate([f.a for f in parts]),
         np.concatenate([f.b for f in parts]),
-        np.concatenate([f.chol for f in parts]),
-        np.concatenate([f.rhs for f in parts]),
+        np.concatenate([f.chol for f in parts], axis=2),
+        np.concatenate([f.rhs for f in parts], axis=1),
     )
 
 
@@ -365,7 +367,8 @@ def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> Batc
     # Per slot: sum of z_t z_t', z_t z_t-1' + z_t-1 z_t', z_t-1 z_t-1' over the unique (i <= j).
     upper = [(i, j) for i in range(q) for j in range(i, q)]
     now, before = z[:, 1:, :][pair], z[:, :-1, :][pair]
-    sums = np.zeros((3, n_series, slots, len(upper)))
+    # Laid out (term, k, slot, series) so that every array below is contiguous per series.
+    sums = np.zeros((3, len(upper), slots, n_series))
     for k, (i, j) in enumerate(upper):
         terms = (
             now[:, i] * now[:, j],
@@ -373,8 +376,8 @@ def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> Batc
             before[:, i] * before[:, j],
         )
         for t, values in enumerate(terms):
-            sums[t, :, :, k] = np.bincount(flat, weights=values, minlength=size).reshape(
-                n_series, slots
+            sums[t, k] = (
+                np.bincount(flat, weights=values, minlength=size).reshape(n_series, slots).T
             )
     in_slot = np.bincount(flat, minlength=size).reshape(n_series, slots).astype(float)
 
@@ -382,45 +385,47 @@ def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> Batc
     # that a series' numbers never depend on the shape of the batch it is in).
     lag, c2, log_c2 = _gap_terms(gap_of_slot, rho)  # (N, S, R) each
     first = 1 - rho**2  # (R,)
-    gram = (
-        first[None, :, None] * np.stack([z[:, 0, i] * z[:, 0, j] for i, j in upper], -1)[:, None, :]
-    )  # (N, R, K)
-    for s in range(slots):
-        w_now = 1 / c2[:, s, :]
-        w_cross = -lag[:, s, :] / c2[:, s, :]
-        w_before = lag[:, s, :] ** 2 / c2[:, s, :]
-        gram = gram + (
-            w_now[:, :, None] * sums[0, :, s, None, :]
-            + w_cross[:, :, None] * sums[1, :, s, None, :]
-            + w_before[:, :, None] * sums[2, :, s, None, :]
-        )
+    gram = np.stack([first[None, :] * (z[:, 0, i] * z[:, 0, j])[:, None] for i, j in upper])
+    for s in range(slots):  # (K, N, R); padding slots would add exact zeros, so they are skipped
+        rows = np.flatnonzero(own > s)
+        every = len(rows) == n_series
+        w_now = 1 / (c2[:, s, :] if every else c2[rows, s, :])
+        w_cross = -(lag[:, s, :] if every else lag[rows, s, :]) * w_now
+        w_before = -w_cross * (lag[:, s, :] if every else lag[rows, s, :])
+        for k in range(len(upper)):
+            add = (
+                w_now * sums[0, k, s, rows, None]
+                + w_cross * sums[1, k, s, rows, None]
+                + w_before * sums[2, k, s, rows, None]
+            )
+            if every:
+                gram[k] += add
+            else:
+                gram[k, rows] += add
     log_jac = np.broadcast_to(0.5 * np.log(first)[None, :], (n_series, len(rho))).copy()
     for s in range(slots):  # in slot order, so padding slots add exact zeros
         log_jac -= 0.5 * in_slot[:, s, None] * log_c2[:, s, :]
 
     # The augmented cross-product [[X*'X*, X*'y*], [y*'X*, y*'y*]]: its Cholesky factor holds
     # the GLS fit (rhs), log|X*'X*| (the diagonal) and the residual sum of squares (last entry).
-    m = np.zeros((n_series, len(rho), q, q))
-    for k, (i, j) in enumerate(upper):
-        m[..., i, j] = gram[..., k]
-        m[..., j, i] = gram[..., k]
+    entry = {(i, j): gram[k] for k, (i, j) in enumerate(upper)}
     with np.errstate(divide="ignore", invalid="ignore"):
-        chol = _cholesky(m)
-    residual = chol[..., p, p] ** 2
-    if np.any(~(residual > 1e-12 * np.maximum(m[..., p, p], 1.0))):
+        chol = _cholesky(entry, q)  # (q, q, N, R)
+    residual = chol[p, p] ** 2
+    if np.any(~(residual > 1e-12 * np.maximum(entry[(p, p)], 1.0))):
         raise ValueError("a series is fitted exactly by its design: nothing to estimate")
     a = (count - p) / 2
     b = 0.5 * residual
     log_det = np.zeros((n_series, len(rho)))
     for i in range(p):
-        log_det += 2 * np.log(chol[..., i, i])
+        log_det += 2 * np.log(chol[i, i])
     # log p(y | rho) up to terms that are the same for every rho of a series.
     log_ml = -0.5 * log_det - a[:, None] * np.log(b) + log_jac + rho_log_prior(rho)[None, :]
     w = np.exp(log_ml - log_ml.max(axis=1, keepdims=True))
     total = np.zeros(n_series)
     for k in range(len(rho)):
         total += w[:, k]
-    return BatchFit(rho, w / total[:, None], a, b, chol[..., :p, :p], chol[..., p, :p])
+    return BatchFit(rho, w / total[:, None], a, b, chol[:p, :p], chol[p, :p])
 
 
 @dataclass(frozen=True)
@@ -504,8 +509,8 @@ def fit(days: Array, y: Array, x: Array, rho: Array = RHO_GRID) -> GridPosterior
     if len(x) != len(y) or len(x) != len(days):
         raise ValueError("days, y and x must have the same number of rows")
     batch = fit_batch([(days, y, x)], rho)
-    chol = batch.chol[0]  # (R, p, p)
+    chol = np.moveaxis(batch.chol[:, :, 0, :], -1, 0)  # (R, p, p)
     inverse = np.linalg.inv(chol)
-    mean = np.einsum("rji,rj->ri", inverse, batch.rhs[0])
+    mean = np.einsum("rji,rj->ri", inverse, batch.rhs[:, 0, :].T)
     cov_unit = np.einsum("rki,rkj->rij", inverse, inverse)
     return GridPosterior(rho, batch.weights[0], mean, cov_unit, float(batch.a[0]), batch.b[0])

@@ -183,6 +183,8 @@ class _Series:
 
 
 _KINDS = (PhaseKind.BASELINE, PhaseKind.TITRATION, PhaseKind.MAINTENANCE)
+_WEEK_SIN = np.sin(2 * np.pi * np.arange(7) / 7)
+_WEEK_COS = np.cos(2 * np.pi * np.arange(7) / 7)
 BASELINE, TITRATION, MAINTENANCE = 0, 1, 2
 
 
@@ -340,8 +342,8 @@ def _design(
         x[:, column] = series.kinds == TITRATION
         column += 1
     if weekly:  # one harmonic of a 7-day cycle, in calendar days from the start
-        angle = 2 * np.pi * series.days / 7
-        x[:, column], x[:, column + 1] = np.sin(angle), np.cos(angle)
+        weekday = series.days.astype(np.int64) % 7
+        x[:, column], x[:, column + 1] = _WEEK_SIN[weekday], _WEEK_COS[weekday]
         column += 2
     if settings.trend:
         t = series.days

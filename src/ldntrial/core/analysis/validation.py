@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
 import numpy as np
 from scipy import stats
@@ -46,7 +45,6 @@ from ldntrial.core.analysis.simulation import (
 from ldntrial.core.analysis.trial import Observation, analyse_trials
 from ldntrial.core.protocol import PhaseKind, Protocol, TitrationHandling
 
-_T = TypeVar("_T")
 COVERAGE_BAND = (0.93, 0.97)
 MAX_ABS_BIAS = 0.1
 CHANGES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -222,6 +220,7 @@ class StratumResult:
     naive_width: float
     bias_se: float  # Monte-Carlo SE of the bias
     rmse_excess_se: float  # Monte-Carlo SE of mean(sq. error) minus the naive one, paired
+    not_analysed: int = 0  # diaries the analysis called insufficient (no variation at all)
 
     @property
     def coverage_se(self) -> float:
@@ -252,20 +251,21 @@ def run_stratum(
 ) -> tuple[StratumResult, Estimates]:
     schedule = schedule_of(protocol)
     metric = protocol.primary_metric
-    diaries = [simulate(schedule, stratum.draw(rng, None), rng) for _ in range(trials)]
-    analyses = analyse_trials([(protocol, observations_of(protocol, d, metric)) for d in diaries])
-    truth = np.array([d.change("baseline", "maintenance") for d in diaries])
-    estimate = np.array([_required(a.primary.effect_mean) for a in analyses])
-    intervals = np.array([_required(a.primary.interval) for a in analyses])
-    naive = np.array([_difference_of_means(protocol, d) for d in diaries])
+    simulated = [simulate(schedule, stratum.draw(rng, None), rng) for _ in range(trials)]
+    analysed = analyse_trials([(protocol, observations_of(protocol, d, metric)) for d in simulated])
+    # A diary whose score never varies within a phase (possible at the floor) gets no interval,
+    # only "insufficient": it is counted, and left out of both estimators' figures.
+    pairs = [
+        (d, a.primary)
+        for d, a in zip(simulated, analysed, strict=True)
+        if a.primary.effect_mean is not None and a.primary.interval is not None
+    ]
+    truth = np.array([d.change("baseline", "maintenance") for d, _ in pairs])
+    estimate = np.array([r.effect_mean for _, r in pairs], dtype=float)
+    intervals = np.array([r.interval for _, r in pairs], dtype=float)
+    naive = np.array([_difference_of_means(protocol, d) for d, _ in pairs])
     estimates = Estimates(truth, estimate, intervals[:, 0], intervals[:, 1], *naive.T)
-    return _summarise(stratum, estimates), estimates
-
-
-def _required(value: _T | None) -> _T:
-    if value is None:
-        raise ValueError("a simulated trial had too few days to analyse")
-    return value
+    return _summarise(stratum, estimates, trials - len(pairs)), estimates
 
 
 def _difference_of_means(protocol: Protocol, diary: Diary) -> tuple[float, float, float]:
@@ -292,7 +292,7 @@ def _difference_of_means(protocol: Protocol, diary: Diary) -> tuple[float, float
     return diff, diff - half, diff + half
 
 
-def _summarise(stratum: Stratum, e: Estimates) -> StratumResult:
+def _summarise(stratum: Stratum, e: Estimates, not_analysed: int) -> StratumResult:
     n = len(e.truth)
     error, naive_error = e.estimate - e.truth, e.naive - e.truth
     excess = error**2 - naive_error**2
@@ -310,6 +310,7 @@ def _summarise(stratum: Stratum, e: Estimates) -> StratumResult:
         naive_width=float(np.mean(e.naive_high - e.naive_low)),
         bias_se=float(error.std(ddof=1) / np.sqrt(n)),
         rmse_excess_se=float(excess.std(ddof=1) / np.sqrt(n)),
+        not_analysed=not_analysed,
     )
 
 
