@@ -25,7 +25,7 @@ from ldntrial.core.errors import FieldErrors, InvalidValue
 if TYPE_CHECKING:
     from ldntrial.core.protocol import Protocol
 
-# Product rules (docs/decisions/0010): the reassessment visit may be recorded from a week before
+# Product rules (docs/decisions/0009): the reassessment visit may be recorded from a week before
 # the reassessment date (the PEG asks about the past week) to two weeks after it.
 REASSESSMENT_WINDOW_BEFORE = 7
 REASSESSMENT_WINDOW_AFTER = 14
