@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 PORT ?= 8000
 
-.PHONY: run demo example test lint typecheck bench clean
+.PHONY: run demo example test lint typecheck bench validate clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ typecheck: $(STAMP)
 ## bench: performance as ratios against reference runs in the same process
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+## validate: the full validation (14 strata of misspecified diaries, 4,000 trials each) and the
+## decision's operating characteristics; figures in docs/validation.md
+validate: $(STAMP)
+	COLUMNS=160 $(BIN)/ldntrial simulate --validation --trials 4000 --seed 1
 
 clean:
 	rm -rf $(VENV) out test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis

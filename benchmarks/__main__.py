@@ -132,7 +132,7 @@ def bench_analysis() -> tuple[str, float, float]:
     import numpy as np
     import statsmodels.api as sm
 
-    from ldntrial.core.analysis.ar1 import Prior, fit
+    from ldntrial.core.analysis.ar1 import fit
 
     rng = np.random.default_rng(0)
     n = 98
@@ -143,10 +143,9 @@ def bench_analysis() -> tuple[str, float, float]:
         u[t] = 0.5 * u[t - 1] + rng.normal()
     y = 6 - 2 * x[:, 1] - x[:, 2] + u
     days = np.arange(n, dtype=float)
-    prior = Prior.weakly_informative(3)
 
     def ours() -> object:
-        return fit(days, y, x, prior).posterior_mean(1)
+        return fit(days, y, x).posterior_mean(1)
 
     def reference() -> object:
         return sm.GLSAR(y, x, rho=1).iterative_fit(maxiter=10).params[1]
@@ -159,20 +158,25 @@ def bench_analysis() -> tuple[str, float, float]:
 
 
 def main() -> None:
-    print(f"{'benchmark':<62} {'ours':>10} {'reference':>10} {'ratio':>7}")
-    benches = (
-        bench_protocol,
-        bench_calendar,
-        bench_capsules,
-        bench_order,
-        bench_analysis,
-        bench_vocabulary,
-        bench_screen,
-        *POOLING_BENCHES,
+    from benchmarks.analysis import (
+        bench_many_patients,
+        bench_reassessment_page,
+        bench_trial_vs_nuts,
     )
-    for bench in benches:
-        name, ours, reference = bench()
-        print(f"{name:<62} {ours * 1e3:>8.3f}ms {reference * 1e3:>8.3f}ms {ours / reference:>7.2f}")
+
+    rows = [b() for b in (bench_protocol, bench_calendar, bench_capsules, bench_order)]
+    rows.append(bench_analysis())
+    rows.append(bench_trial_vs_nuts())
+    rows.append(bench_many_patients())
+    rows.extend(bench_reassessment_page())
+    rows.extend(b() for b in (bench_vocabulary, bench_screen, *POOLING_BENCHES))
+    print(f"{'benchmark':<72} {'ours':>11} {'reference':>11} {'ratio':>9}")
+    for name, ours, reference in rows:
+        print(f"{name:<72} {_time(ours):>11} {_time(reference):>11} {ours / reference:>9.3g}")
+
+
+def _time(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def test_every_readme_example_runs_and_prints_what_the_readme_shows(tmp_path, mo
     assert (tmp_path / "dosing.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
 
 
-@pytest.mark.parametrize("target", ["run", "example", "test", "bench", "lint"])
+@pytest.mark.parametrize("target", ["run", "example", "test", "bench", "validate", "lint"])
 def test_the_makefile_has_the_targets_the_readme_names(target):
     makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
     assert re.search(rf"^{target}:", makefile, re.M)

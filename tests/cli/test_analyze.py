@@ -86,3 +86,111 @@ def test_a_missing_diary_file_is_named(capsys, files):
     code, _, err = run(capsys, "analyze", "nope.csv", "--protocol", str(files / "protocol.json"))
     assert code == 2
     assert "cannot read nope.csv: no such file" in err
+
+
+def test_many_diaries_print_json_lines_equal_to_one_call_per_diary(capsys, files):
+    # Three diaries: the example, one with a week missing, one where pain did not change.
+    lines = (files / "diary.csv").read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    (files / "gappy.csv").write_text("\n".join([header, *rows[:50], *rows[57:]]) + "\n")
+    flat = [",".join([r.split(",")[0], "6", *r.split(",")[2:]]) for r in rows]
+    (files / "flat.csv").write_text("\n".join([header, *flat]) + "\n")
+    diaries = [str(files / n) for n in ("diary.csv", "gappy.csv", "flat.csv")]
+    protocol = str(files / "protocol.json")
+    code, together, _ = run(capsys, "analyze", *diaries, "--protocol", protocol, "--json")
+    assert code == 0
+    one_by_one = "".join(
+        run(capsys, "analyze", d, "--protocol", protocol, "--json")[1] for d in diaries
+    )
+    assert together == one_by_one  # the same text, byte for byte
+    records = [json.loads(line) for line in together.splitlines()]
+    assert [r["diary"] for r in records] == diaries
+    assert records[0]["metrics"][0]["effect_mean"] != records[1]["metrics"][0]["effect_mean"]
+    assert records[2]["metrics"][0]["sufficiency"] == "insufficient"  # pain never varied
+
+
+def test_the_pgic_and_peg_go_into_the_decision_and_the_record(capsys, files):
+    code, out, _ = run(
+        capsys,
+        "analyze",
+        str(files / "diary.csv"),
+        "--protocol",
+        str(files / "protocol.json"),
+        "--json",
+        "--pgic",
+        "2",
+        "--peg-baseline",
+        "7,6,7",
+        "--peg-reassessment",
+        "5,4,4",
+    )
+    assert code == 0
+    visits = json.loads(out)["visits"]
+    assert visits["pgic"] == "much_improved"
+    assert visits["peg_change"] == pytest.approx(-7 / 3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--pgic", "8"], "--pgic: '8' is not a global impression of change"),
+        (["--peg-baseline", "7,6"], "--peg-baseline '7,6' is not PAIN,ENJOYMENT,ACTIVITY"),
+        (["--peg-baseline", "7,6,11"], "PEG general activity: choose a whole number"),
+    ],
+)
+def test_bad_visit_measures_are_refused(capsys, files, extra, message):
+    code, _, err = run(
+        capsys,
+        "analyze",
+        str(files / "diary.csv"),
+        "--protocol",
+        str(files / "protocol.json"),
+        *extra,
+    )
+    assert code == 2
+    assert message in err
+
+
+def test_visit_measures_and_a_pdf_go_with_one_diary(capsys, files):
+    code, _, err = run(
+        capsys,
+        "analyze",
+        str(files / "diary.csv"),
+        str(files / "diary.csv"),
+        "--protocol",
+        str(files / "protocol.json"),
+        "--pgic",
+        "2",
+    )
+    assert code == 2
+    assert "go with one diary" in err
+
+
+def test_a_bad_diary_among_many_is_named(capsys, files):
+    bad = files / "bad.csv"
+    bad.write_text("date,pain\n2027-01-04,5\n2027-01-05,eleven\n")
+    code, _, err = run(
+        capsys,
+        "analyze",
+        str(files / "diary.csv"),
+        str(bad),
+        "--protocol",
+        str(files / "protocol.json"),
+    )
+    assert code == 2
+    assert "bad.csv: the diary was not read: row 3" in err
+
+
+def test_simulate_prints_the_operating_characteristics(capsys):
+    code, out, _ = run(capsys, "simulate", "--trials", "60")
+    assert code == 0
+    assert "Operating characteristics of the decision" in out
+    assert "titration days left out of the comparison" in out
+    for change in ("0%", "10%", "20%", "30%", "40%", "50%"):
+        assert f"│ {change}" in out
+
+
+def test_simulate_refuses_a_silly_trial_count(capsys):
+    code, _, err = run(capsys, "simulate", "--trials", "5")
+    assert code == 2
+    assert "--trials 5 is not accepted" in err

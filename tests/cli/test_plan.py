@@ -200,3 +200,59 @@ def test_a_system_tz_that_is_not_an_iana_zone_falls_back_to_utc(capsys, environ,
     code, out, _ = run(capsys, "plan", "--condition", "crps", "--json", environ=environ)
     assert code == 0
     assert json.loads(out)["protocol"]["time_zone"] == zone
+
+
+def test_the_analysis_settings_are_chosen_on_the_command_line_and_fixed_in_the_protocol(capsys):
+    code = main(
+        [
+            "plan",
+            "--condition",
+            "fibromyalgia",
+            "--start",
+            "2027-01-04",
+            "--json",
+            "--titration",
+            "model",
+            "--run-in",
+            "7",
+            "--trend",
+            "--pgic-at-least",
+            "much_improved",
+        ],
+        {},
+        now=NOW,
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert document["protocol"]["analysis"] == {
+        "titration": "model",
+        "trend": True,
+        "run_in_days": 7,
+        "min_baseline_days": 7,
+        "min_maintenance_days": 14,
+        "weekly": True,
+    }
+    assert document["protocol"]["success"]["pgic_at_least"] == "much_improved"
+
+
+def test_the_default_analysis_leaves_titration_out_and_says_so(capsys):
+    code = main(["plan", "--condition", "fibromyalgia", "--start", "2027-01-04"], {}, now=NOW)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Analysis, fixed in advance: titration days left out of the comparison; a weekly " in (
+        " ".join(out.split())
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--titration", "ignore"], "titration handling 'ignore' is not known: use exclude"),
+        (["--run-in", "99"], "analysis run in days must be 0 to 84, not 99"),
+        (["--pgic-at-least", "no_change"], "cannot be a success criterion"),
+    ],
+)
+def test_bad_analysis_settings_are_refused(capsys, option, message):
+    code = main(["plan", "--condition", "fibromyalgia", *option], {}, now=NOW)
+    assert code == 2
+    assert message in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django_otp.oath import totp
@@ -271,3 +272,35 @@ def test_resolving_a_medicine_updates_the_screening_without_reloading_the_page(
     expect(page.locator("#verdict")).to_have_text("info")
     assert page.evaluate("window.notReloaded === true")
     shots(page, "resolved-in-place")
+
+
+def test_the_patient_answers_the_end_of_trial_questions_and_the_report_shows_them(
+    live_server, browser, shots
+):
+    world = World()
+    trial = world.due_trial(seed=11)
+
+    phone = browser.new_context(**PHONE)
+    patient = phone.new_page()
+    patient.goto(f"{live_server.url}/account/login/")
+    patient.get_by_label("Username").fill("ana")
+    patient.get_by_label("Password").fill(PASSWORD)
+    patient.get_by_role("button", name="Sign in").click()
+    patient.locator("#visit-reassessment").get_by_role("link", name="Answer now").click()
+    for item, answer in (("pain on average", "3"), ("enjoyment of life", "2"), ("general", "4")):
+        group = patient.get_by_role("group", name=re.compile(item))
+        group.get_by_label(answer, exact=True).check()
+    patient.get_by_label("Much improved", exact=True).check()
+    shots(patient, "end-of-trial-questions")
+    patient.get_by_role("button", name="Save").click()
+    expect(patient.locator("#visit-reassessment")).to_contain_text("answered")
+    phone.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    staff_sign_in(page, live_server.url, world.dr_ode)
+    page.goto(f"{live_server.url}/clinic/trials/{trial.pk}/reassessment/")
+    expect(page.locator("#visit-measures")).to_contain_text("much improved")
+    expect(page.locator("#visit-measures")).to_contain_text("3.0 (pain 3, enjoyment of life 2")
+    shots(page, "report-visit-measures")
+    context.close()

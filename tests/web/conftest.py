@@ -65,6 +65,8 @@ def plan_form(**overrides: object) -> dict[str, object]:
         "success_probability": "0.8",
         "formulation": "capsules",
         "concentration": "1",
+        "titration": "exclude",
+        "run_in_days": "0",
     }
     form.update(overrides)
     return form

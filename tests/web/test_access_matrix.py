@@ -73,6 +73,10 @@ ROWS = {
         {"dr_ode": GP},
     ),
     "clinic:report_pdf": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/report.pdf", {"dr_ode": G}),
+    "clinic:visit_record": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/visit/", {"dr_ode": P}),
+    # Ana's trial is past its baseline, so its baseline questions are closed to everyone here
+    # (tests/web/clinic/test_visit_measures.py covers them while they are open).
+    "patient:visit": (lambda w: "/me/visit/baseline/", {}),
     "patient:summary": (lambda w: "/me/summary/", {"ana_user": G, "ben_user": G}),
     "clinic:trial": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/", {"dr_ode": G}),
     "clinic:trial_start": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/start/", {"dr_ode": P}),

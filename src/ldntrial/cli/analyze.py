@@ -1,12 +1,13 @@
-"""`ldntrial analyze`: the analysis at reassessment."""
+"""`ldntrial analyze`: the analysis at reassessment, for one diary or many."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from ldntrial import data
 from ldntrial.cli.app import (
@@ -16,46 +17,126 @@ from ldntrial.cli.app import (
     read_text_file,
     write_atomically,
 )
-from ldntrial.core.analysis.trial import TrialAnalysis, analyse_trial
-from ldntrial.core.decision import Decision, decide
+from ldntrial.core.analysis.decision import decide
+from ldntrial.core.analysis.record import analysis_record
+from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trials
+from ldntrial.core.errors import InvalidValue, LdnTrialError
+from ldntrial.core.protocol import Protocol
+from ldntrial.core.visit_measures import PegScore, Pgic, VisitSummary
 from ldntrial.interop.csv_io import read_diary
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import report_html
-
-# Analysis at reassessment.
 
 
 @app.command()
 def analyze(
     ctx: typer.Context,
-    diary: Annotated[Path, typer.Argument(help="The diary as CSV (see the README).")],
+    diaries: Annotated[
+        list[Path], typer.Argument(help="One or more diaries as CSV (see the README).")
+    ],
     protocol_file: Annotated[Path, typer.Option("--protocol", help="The trial's protocol JSON.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
-    pdf: Annotated[Path | None, typer.Option(help="Write the report as PDF here.")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print JSON Lines: one object per diary, in the order given."),
+    ] = False,
+    pdf: Annotated[
+        Path | None, typer.Option(help="Write the report as PDF here (one diary only).")
+    ] = None,
+    pgic: Annotated[
+        str | None,
+        typer.Option(
+            help="The patient's global impression of change at reassessment, 1-7 or a name "
+            "such as much_improved (one diary only)."
+        ),
+    ] = None,
+    peg_baseline: Annotated[
+        str | None,
+        typer.Option(help="The PEG at baseline as PAIN,ENJOYMENT,ACTIVITY (one diary only)."),
+    ] = None,
+    peg_reassessment: Annotated[
+        str | None,
+        typer.Option(help="The PEG at reassessment as PAIN,ENJOYMENT,ACTIVITY (one diary only)."),
+    ] = None,
 ) -> None:
-    """Analyse a trial's diary against its protocol: the change in each metric and the
-    decision its rules suggest."""
+    """Analyse trial diaries against their protocol: the change in each metric and the decision
+    the protocol's rules suggest. Many diaries are analysed together, each exactly as alone."""
     env = environment_of(ctx)
+    single = (pdf, pgic, peg_baseline, peg_reassessment)
+    if len(diaries) > 1 and any(option is not None for option in single):
+        raise InvalidValue(
+            "--pdf, --pgic, --peg-baseline and --peg-reassessment go with one diary: "
+            "analyse that diary on its own"
+        )
     protocol = read_protocol(protocol_file)
-    observations = read_diary(read_text_file(diary), protocol)
-    analysis = analyse_trial(protocol, observations)
-    decision = decide(analysis, observations)
+    observations = [_read(path, protocol) for path in diaries]
+    visits = VisitSummary(
+        _peg(peg_baseline, "--peg-baseline"),
+        _peg(peg_reassessment, "--peg-reassessment"),
+        _pgic(pgic),
+    )
+    analyses = analyse_trials([(protocol, rows) for rows in observations])
+    decisions = [
+        decide(analysis, rows, visits)
+        for analysis, rows in zip(analyses, observations, strict=True)
+    ]
     if pdf:
         html = report_html(
-            analysis,
-            decision,
-            observations,
+            analyses[0],
+            decisions[0],
+            observations[0],
             condition_name=data.conditions().get(protocol.condition).name,
         )
         write_atomically(pdf, html_to_pdf(html))
     if as_json:
-        typer.echo(json.dumps(analysis_json(analysis, decision), indent=2, ensure_ascii=False))
+        for path, analysis, decision in zip(diaries, analyses, decisions, strict=True):
+            record = {"diary": str(path), **analysis_record(analysis, decision)}
+            typer.echo(json.dumps(record, ensure_ascii=False, allow_nan=False))
         return
-    from rich.table import Table
-
     console = env.console
     console.print(f"[bold]Reassessment[/] · protocol {protocol.fingerprint[:16]}")
-    console.print(analysis.label)
+    console.print(analyses[0].label)
+    for path, analysis, decision in zip(diaries, analyses, decisions, strict=True):
+        if len(diaries) > 1:
+            console.print(f"[bold]Diary {path}[/]")
+        console.print(_table(analysis))
+        console.print(
+            f"Suggested decision: [bold]{decision.outcome.value}[/] "
+            f"(rule: {decision.rule.value}). {decision.explanation}"
+        )
+    console.print(f"[dim]Method: {analyses[0].methods}[/]")
+    if pdf:
+        console.print(f"Wrote report: {pdf}")
+
+
+def _read(path: Path, protocol: Protocol) -> list[Observation]:
+    try:
+        return read_diary(read_text_file(path), protocol)
+    except LdnTrialError as error:
+        raise type(error)(f"{path}: {error}") from None
+
+
+def _peg(text: str | None, option: str) -> PegScore | None:
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 3:
+        raise InvalidValue(f"{option} {text!r} is not PAIN,ENJOYMENT,ACTIVITY, e.g. 6,5,7")
+    try:
+        return PegScore.parse(dict(zip(("pain", "enjoyment", "activity"), parts, strict=True)))
+    except InvalidValue as error:
+        raise InvalidValue(f"{option}: {error}") from None
+
+
+def _pgic(text: str | None) -> Pgic | None:
+    if text is None:
+        return None
+    try:
+        return Pgic.parse(text)
+    except InvalidValue as error:
+        raise InvalidValue(f"--pgic: {error}") from None
+
+
+def _table(analysis: TrialAnalysis) -> Table:
     table = Table(show_lines=False)
     for column in (
         "Metric",
@@ -74,7 +155,8 @@ def analyze(
             else f"{r.effect_mean:+.2f} ({r.interval[0]:+.2f} to {r.interval[1]:+.2f})"
         )
         table.add_row(
-            r.metric.label + (" (primary)" if r.metric.key == protocol.primary_metric else ""),
+            r.metric.label
+            + (" (primary)" if r.metric.key == analysis.protocol.primary_metric else ""),
             str(r.days_used),
             change,
             _share(r.p_better),
@@ -82,61 +164,8 @@ def analyze(
             _share(r.p_worse_1),
             r.sufficiency.value,
         )
-    console.print(table)
-    console.print(
-        f"Suggested decision: [bold]{decision.outcome.value}[/] "
-        f"(rule: {decision.rule.value}). {decision.explanation}"
-    )
-    if pdf:
-        console.print(f"Wrote report: {pdf}")
+    return table
 
 
 def _share(p: float | None) -> str:
     return "–" if p is None else f"{p:.0%}"
-
-
-def analysis_json(analysis: TrialAnalysis, decision: Decision) -> dict[str, Any]:
-    return {
-        "protocol_fingerprint": analysis.protocol.fingerprint,
-        "label": analysis.label,
-        "metrics": [
-            {
-                "metric": r.metric.key,
-                "days_used": r.days_used,
-                "baseline_days": r.baseline_days,
-                "maintenance_days": r.maintenance_days,
-                "baseline_mean": r.baseline_mean,
-                "maintenance_mean": r.maintenance_mean,
-                "effect_mean": r.effect_mean,
-                "interval_95": list(r.interval) if r.interval else None,
-                "p_better": r.p_better,
-                "p_better_than_mcid": r.p_better_than_mcid,
-                "mcid": r.mcid_text,
-                "p_relative_30": r.p_relative_30,
-                "p_worse_1": r.p_worse_1,
-                "bands": {b.label: b.probability for b in r.bands},
-                "sufficiency": r.sufficiency.value,
-                "sufficiency_reason": r.sufficiency_reason,
-            }
-            for r in analysis.metrics
-        ],
-        "decision": {
-            "outcome": decision.outcome.value,
-            "rule": decision.rule.value,
-            "explanation": decision.explanation,
-            "adherence": {
-                "taken": decision.adherence.taken,
-                "reported": decision.adherence.reported,
-            },
-            "side_effects": [
-                {
-                    "name": e.name,
-                    "days": e.days_reported,
-                    "first": e.first.isoformat(),
-                    "last": e.last.isoformat(),
-                    "settled": e.settled,
-                }
-                for e in decision.side_effects
-            ],
-        },
-    }

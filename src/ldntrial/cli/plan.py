@@ -28,6 +28,7 @@ from ldntrial.core.planning import PlanChoices, design_from_choices
 from ldntrial.core.protocol import (
     require_time_zone,
 )
+from ldntrial.core.protocol_document import protocol_to_document
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.reports.prescription import prescription_text
 from ldntrial.reports.protocol_summary import protocol_summary
@@ -82,6 +83,31 @@ def plan(
     success_probability: Annotated[
         float | None, typer.Option(help="Probability needed to call success met.")
     ] = None,
+    pgic_at_least: Annotated[
+        str | None,
+        typer.Option(
+            help="Also require the patient's global impression of change at reassessment to be "
+            "this or better: minimally_improved, much_improved or very_much_improved."
+        ),
+    ] = None,
+    titration: Annotated[
+        str,
+        typer.Option(
+            help="Titration days in the analysis: exclude (left out, the validated default) "
+            "or model (a level of their own)."
+        ),
+    ] = "exclude",
+    run_in: Annotated[
+        int, typer.Option(help="Days after the first dose left out of the analysis.")
+    ] = 0,
+    trend: Annotated[
+        bool,
+        typer.Option("--trend", help="Estimate a linear trend, so the change is net of a drift."),
+    ] = False,
+    weekly: Annotated[
+        bool,
+        typer.Option("--weekly/--no-weekly", help="Estimate a weekly cycle (one 7-day harmonic)."),
+    ] = True,
     formulation: Annotated[str, typer.Option(help="capsules or liquid.")] = "capsules",
     strength: Annotated[
         list[str] | None, typer.Option(help="Capsule strength in mg the pharmacy offers; repeat.")
@@ -149,6 +175,11 @@ def plan(
             success_relative=success_relative,
             success_points=success_points,
             success_probability=success_probability,
+            pgic_at_least=pgic_at_least,
+            titration=titration,
+            run_in_days=run_in,
+            trend=trend,
+            weekly=weekly,
             formulation=formulation,
             strengths=tuple(strength or ()),
             concentration=concentration,
@@ -166,7 +197,7 @@ def plan(
     rx = prescription_text(protocol, order, profile=profile, patient=patient)
     written: list[str] = []
     if out_protocol:
-        write_atomically(out_protocol, json_text(protocol.document()))
+        write_atomically(out_protocol, json_text(protocol_to_document(protocol)))
         written.append(f"protocol: {out_protocol}")
     if ics:
         write_atomically(
@@ -188,7 +219,7 @@ def plan(
 
     console = env.console
     if as_json:
-        typer.echo(json_text(protocol.document()), nl=False)
+        typer.echo(json_text(protocol_to_document(protocol)), nl=False)
         return
     console.print(protocol_summary(protocol, conditions=data.conditions(), warnings=warnings))
     if prescription:
@@ -210,9 +241,10 @@ def protocol_lock(
     protocol = read_protocol(file)
     locked = protocol.lock(at=env.now)
     target = out or file
-    write_atomically(target, json_text(locked.document()))
+    document = protocol_to_document(locked)
+    write_atomically(target, json_text(document))
     env.console.print(
-        f"Locked {target} at {locked.document()['locked_at']}\nFingerprint: {locked.fingerprint}"
+        f"Locked {target} at {document['locked_at']}\nFingerprint: {locked.fingerprint}"
     )
 
 
@@ -226,7 +258,7 @@ def protocol_show(
     env = environment_of(ctx)
     protocol = read_protocol(file)
     if as_json:
-        typer.echo(json_text(protocol.document()), nl=False)
+        typer.echo(json_text(protocol_to_document(protocol)), nl=False)
         return
     env.console.print(
         protocol_summary(protocol, conditions=data.conditions(), verified=protocol.is_locked)

@@ -17,9 +17,16 @@ from ldntrial.core.doses import Dose
 from ldntrial.core.drug import LdnProfile, Timing
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.instruments import InstrumentCatalogue
-from ldntrial.core.protocol import CriterionKind, Protocol, SuccessCriterion
+from ldntrial.core.protocol import (
+    AnalysisSettings,
+    CriterionKind,
+    Protocol,
+    SuccessCriterion,
+    TitrationHandling,
+)
 from ldntrial.core.protocol_design import DEFAULT_METRICS, default_plan, design_protocol
 from ldntrial.core.titration import DoseStep, PlanWarning, TitrationPlan, parse_warning_code
+from ldntrial.core.visit_measures import Pgic
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,11 @@ class PlanChoices:
     success_relative: float | None = None
     success_points: float | None = None
     success_probability: float | None = None
+    pgic_at_least: str | None = None  # a PGIC co-criterion, e.g. much_improved
+    titration: str = TitrationHandling.EXCLUDE.value
+    run_in_days: int = 0
+    trend: bool = False
+    weekly: bool = True
     formulation: str = "capsules"
     strengths: tuple[str, ...] = ()
     concentration: str = "1"
@@ -90,6 +102,12 @@ def design_from_choices(
         time_zone=choices.time_zone,
         dose_times=choices.dose_times,
         accept=[parse_warning_code(code) for code in choices.allow],
+        analysis=AnalysisSettings(
+            titration=TitrationHandling.parse(choices.titration),
+            trend=choices.trend,
+            weekly=choices.weekly,
+            run_in_days=choices.run_in_days,
+        ),
     )
 
 
@@ -100,9 +118,10 @@ def success_criterion(choices: PlanChoices, profile: LdnProfile) -> SuccessCrite
         choices.success_points,
         choices.success_probability,
     )
+    pgic = None if not choices.pgic_at_least else Pgic.parse(choices.pgic_at_least)
     if relative is not None and points is not None:
         raise InvalidValue("give either a relative or an absolute improvement, not both")
-    if relative is None and points is None and probability is None:
+    if relative is None and points is None and probability is None and pgic is None:
         return None
     if points is not None:
         kind, threshold = CriterionKind.ABSOLUTE_IMPROVEMENT, points
@@ -114,6 +133,7 @@ def success_criterion(choices: PlanChoices, profile: LdnProfile) -> SuccessCrite
         kind,
         threshold,
         profile.success_probability if probability is None else probability,
+        pgic_at_least=pgic,
     )
 
 

@@ -3,6 +3,11 @@
 A protocol becomes immutable when it is locked. Its fingerprint is the SHA-256 of its canonical
 JSON, so anyone holding the fingerprint can check that the protocol judged at reassessment is
 the one agreed at the start.
+
+This module holds the value type and its canonical content (the fingerprint is part of the
+type: a locked protocol whose content no longer gives its fingerprint cannot be built). Designing
+and revising a protocol against the clinical rules is ``protocol_design``; the file format, both
+ways, is ``protocol_document``. Neither is imported here.
 """
 
 from __future__ import annotations
@@ -12,22 +17,22 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ldntrial.core.compounding import Formulation, OralLiquid
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import LdnProfile, Timing
+from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
 from ldntrial.core.instruments import Direction, Metric
 from ldntrial.core.titration import (
     TitrationSchedule,
     WarningCode,
 )
+from ldntrial.core.visit_measures import Pgic
 
-FORMAT = "ldntrial.protocol/1"
 DEFAULT_DIARY_BACKFILL_DAYS = 3
 
 
@@ -61,12 +66,15 @@ class CriterionKind(enum.Enum):
 @dataclass(frozen=True)
 class SuccessCriterion:
     """The primary metric improves from the baseline mean by at least ``threshold``, judged
-    met when the posterior probability of that is at least ``probability``."""
+    met when the posterior probability of that is at least ``probability``; and, when
+    ``pgic_at_least`` is set, the patient's global impression of change at reassessment is that
+    category or better (a co-criterion, e.g. "much improved" or "very much improved")."""
 
     metric: str
     kind: CriterionKind
     threshold: float
     probability: float
+    pgic_at_least: Pgic | None = None
 
     def __post_init__(self) -> None:
         t, p = self.threshold, self.probability
@@ -83,6 +91,13 @@ class SuccessCriterion:
             raise InvalidValue(
                 f"probability threshold {p} is not accepted: use at least 0.5 and below 1"
             )
+        if self.pgic_at_least is not None and not self.pgic_at_least.at_least(
+            Pgic.MINIMALLY_IMPROVED
+        ):
+            raise InvalidValue(
+                f"a global impression of {self.pgic_at_least.value.replace('_', ' ')} cannot be "
+                "a success criterion: choose an improvement (minimally, much or very much improved)"
+            )
 
     def describe(self, metric: Metric) -> str:
         way = "fall" if metric.better is Direction.LOWER else "rise"
@@ -90,23 +105,67 @@ class SuccessCriterion:
             amount = f"at least {self.threshold:.0%} from the baseline mean"
         else:
             amount = f"at least {self.threshold:g} points from the baseline mean"
-        return (
+        text = (
             f"{metric.label} should {way} {amount}, "
             f"judged met when its probability is at least {self.probability:.0%}"
         )
+        if self.pgic_at_least is not None:
+            text += (
+                ", and the patient's global impression of change should be "
+                f"{_pgic_words(self.pgic_at_least)}"
+            )
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        content: dict[str, Any] = {
+            "metric": self.metric,
+            "kind": self.kind.value,
+            "threshold": self.threshold,
+            "probability": self.probability,
+        }
+        # Omitted when not set, so protocols locked before the co-criterion existed keep their
+        # fingerprints.
+        if self.pgic_at_least is not None:
+            content["pgic_at_least"] = self.pgic_at_least.value
+        return content
+
+
+def _pgic_words(level: Pgic) -> str:
+    better = [p for p in Pgic if p.at_least(level)]
+    words = [p.value.replace("_", " ") for p in better]
+    return words[0] if len(words) == 1 else f"{' or '.join(reversed(words))}"
 
 
 class TitrationHandling(enum.Enum):
-    MODEL = "model"  # titration days have their own term
-    EXCLUDE = "exclude"  # titration days are left out of the analysis
+    EXCLUDE = "exclude"  # titration days are left out of the analysis (the default)
+    MODEL = "model"  # titration days have a level of their own
+
+    @classmethod
+    def parse(cls, text: str) -> TitrationHandling:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise InvalidValue(
+                f"titration handling {text!r} is not known: use exclude (leave titration days "
+                "out of the comparison) or model (give them a level of their own)"
+            ) from None
 
 
 @dataclass(frozen=True)
 class AnalysisSettings:
-    """How the trial will be analysed, fixed with the protocol."""
+    """How the trial will be analysed, fixed with the protocol.
 
-    titration: TitrationHandling = TitrationHandling.MODEL
+    The default leaves titration days out: a titration level cannot follow an effect that
+    builds up over the titration weeks, and on such diaries it biased the change toward no
+    change and undercovered (docs/validation.md, docs/decisions/0017). It also estimates a
+    weekly cycle (one 7-day harmonic): without it a weekly swing made intervals too wide.
+    ``weekly`` is None only in settings read from a protocol written before it existed
+    (analysed without a weekly cycle, as when it was locked).
+    """
+
+    titration: TitrationHandling = TitrationHandling.EXCLUDE
     trend: bool = False
+    weekly: bool | None = True
     run_in_days: int = 0  # days after the first dose left out of the analysis
     # Product rules (docs/decisions/0008): 7 matches the profile's minimum baseline (a 7-day
     # average, as in FINAL); 14 maintenance days are two weeks at the steady dose.
@@ -122,15 +181,42 @@ class AnalysisSettings:
                 )
         if self.min_baseline_days < 3 or self.min_maintenance_days < 3:
             raise InvalidValue("at least 3 observed days per phase are needed to analyse it")
+        if self.weekly is not None and not isinstance(self.weekly, bool):
+            raise InvalidValue("analysis weekly must be true or false")
+
+    @property
+    def models_weekly_cycle(self) -> bool:
+        return bool(self.weekly)
+
+    def describe(self) -> str:
+        """The analysis as the protocol states it."""
+        parts = [
+            "titration days left out of the comparison"
+            if self.titration is TitrationHandling.EXCLUDE
+            else "titration days modelled as a level of their own"
+        ]
+        if self.run_in_days:
+            parts.append(f"the first {self.run_in_days} days after the first dose left out")
+        parts.append("a weekly cycle estimated" if self.weekly else "no weekly cycle")
+        parts.append("a linear trend estimated" if self.trend else "no trend")
+        parts.append(
+            f"at least {self.min_baseline_days} baseline and {self.min_maintenance_days} "
+            "maintenance days observed"
+        )
+        return "; ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        content: dict[str, Any] = {
             "titration": self.titration.value,
             "trend": self.trend,
             "run_in_days": self.run_in_days,
             "min_baseline_days": self.min_baseline_days,
             "min_maintenance_days": self.min_maintenance_days,
         }
+        # Omitted when None, so protocols locked before it existed keep their fingerprints.
+        if self.weekly is not None:
+            content["weekly"] = self.weekly
+        return content
 
 
 @dataclass(frozen=True)
@@ -151,7 +237,9 @@ class Protocol:
     accepted_warnings: tuple[WarningCode, ...] = ()
     reassessment_override: str | None = None
     diary_backfill_days: int = DEFAULT_DIARY_BACKFILL_DAYS
-    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    # None only for protocols written before analysis settings were part of a protocol: they
+    # are analysed with the defaults, and their content (and fingerprint) stays as locked.
+    analysis: AnalysisSettings | None = field(default_factory=AnalysisSettings)
     locked_at: dt.datetime | None = field(default=None, compare=False)
     # The fingerprint at the moment of locking. A locked protocol whose content no longer gives
     # it cannot be built, so even dataclasses.replace() cannot edit a locked protocol.
@@ -201,7 +289,7 @@ class Protocol:
             raise InvalidValue("the lock time must carry a time zone")
         if self.locked_at is not None and self.locked_fingerprint != self.fingerprint:
             raise ProtocolLocked(
-                f"the protocol was locked at {_utc_text(self.locked_at)} and cannot be changed; "
+                f"the protocol was locked at {utc_text(self.locked_at)} and cannot be changed; "
                 "create a new protocol instead"
             )
 
@@ -218,6 +306,16 @@ class Protocol:
     @property
     def primary(self) -> Metric:
         return next(m for m in self.metrics if m.key == self.primary_metric)
+
+    @property
+    def analysis_settings(self) -> AnalysisSettings:
+        """The settings the analysis uses: the protocol's own, or the defaults."""
+        return self.analysis or AnalysisSettings()
+
+    @property
+    def has_analysis(self) -> bool:
+        """Whether the protocol fixes its analysis settings (every protocol written now does)."""
+        return self.analysis is not None
 
     @property
     def weeks_to_reassessment(self) -> float:
@@ -267,19 +365,14 @@ class Protocol:
             },
             "metrics": [m.as_json() for m in self.metrics],
             "primary_metric": self.primary_metric,
-            "success": {
-                "metric": self.success.metric,
-                "kind": self.success.kind.value,
-                "threshold": self.success.threshold,
-                "probability": self.success.probability,
-            },
+            "success": self.success.as_json(),
             "formulation": _formulation_json(self.formulation),
             "overage_percent": self.overage_percent,
             "time_zone": self.time_zone,
             "dose_times": {t.value: self.dose_times[t].strftime("%H:%M") for t in Timing},
             "accepted_warnings": [w.value for w in self.accepted_warnings],
             "diary_backfill_days": self.diary_backfill_days,
-            "analysis": self.analysis.as_json(),
+            **({} if self.analysis is None else {"analysis": self.analysis.as_json()}),
         }
 
     def canonical_json(self) -> bytes:
@@ -290,47 +383,18 @@ class Protocol:
         """SHA-256 of the canonical JSON, as 64 hexadecimal digits."""
         return hashlib.sha256(self.canonical_json()).hexdigest()
 
-    def document(self) -> dict[str, Any]:
-        """The protocol as a file: content, lock time and fingerprint."""
-        return {
-            "format": FORMAT,
-            "protocol": self.content(),
-            "locked_at": None if self.locked_at is None else _utc_text(self.locked_at),
-            "fingerprint": self.fingerprint,
-        }
-
     # Change.
 
     def lock(self, *, at: dt.datetime) -> Protocol:
         """This protocol, locked at ``at``: from now on it refuses every change."""
         if self.locked_at is not None:
             raise ProtocolLocked(
-                f"the protocol was already locked at {_utc_text(self.locked_at)} "
+                f"the protocol was already locked at {utc_text(self.locked_at)} "
                 f"(fingerprint {self.fingerprint[:12]}…)"
             )
         if at.utcoffset() is None:
             raise InvalidValue("the lock time must carry a time zone")
         return replace(self, locked_at=at.astimezone(dt.UTC), locked_fingerprint=self.fingerprint)
-
-    def revise(self, *, profile: LdnProfile, **changes: Any) -> Protocol:
-        """A draft with ``changes`` applied and checked again. A locked protocol refuses."""
-        if self.locked_at is not None:
-            names = ", ".join(sorted(changes)) or "nothing"
-            raise ProtocolLocked(
-                f"the protocol is locked (since {_utc_text(self.locked_at)}) and cannot be "
-                f"changed ({names}); create a new protocol instead"
-            )
-        unknown = set(changes) - {f.name for f in fields(self)}
-        lock_fields = {"locked_at", "locked_fingerprint"} & set(changes)
-        if unknown or lock_fields:
-            names = ", ".join(sorted(unknown | lock_fields))
-            raise InvalidValue(f"cannot revise {names}: lock a protocol with lock()")
-        # Imported here: the design rules build on this module, not the other way round.
-        from ldntrial.core.protocol_design import check_protocol
-
-        revised = replace(self, **changes)
-        check_protocol(revised, profile)
-        return revised
 
 
 def _code(code: WarningCode) -> str:
@@ -341,7 +405,7 @@ def _number(dose: Dose) -> int | float:
     return int(dose.mg) if dose.mg == dose.mg.to_integral_value() else float(dose.mg)
 
 
-def _utc_text(moment: dt.datetime) -> str:
+def utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 

@@ -2,25 +2,30 @@
 
 ``design_protocol`` builds a draft from a plan (or a custom schedule) and the chosen metrics;
 ``check_protocol`` applies the rules every protocol must pass (baseline length, reassessment
-window, doses studied, warnings accepted) when it is designed, revised or read back as a draft.
+window, doses studied, warnings accepted) when it is designed, revised or read back as a draft;
+``revise_protocol`` changes a draft and checks it again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import fields, replace
+from typing import Any
 
 from ldntrial.core.compounding import Formulation, default_capsules
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.drug import LdnProfile, Timing
-from ldntrial.core.errors import InvalidValue, PlanRefused
+from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
 from ldntrial.core.instruments import InstrumentCatalogue
 from ldntrial.core.protocol import (
     DEFAULT_DIARY_BACKFILL_DAYS,
+    AnalysisSettings,
     CriterionKind,
     Design,
     Protocol,
     SuccessCriterion,
+    utc_text,
 )
 from ldntrial.core.titration import (
     DoseStep,
@@ -91,6 +96,24 @@ def check_protocol(
     return require_accepted(merged.values(), [*protocol.accepted_warnings, *_implicit(protocol)])
 
 
+def revise_protocol(protocol: Protocol, *, profile: LdnProfile, **changes: Any) -> Protocol:
+    """A draft with ``changes`` applied and checked again. A locked protocol refuses."""
+    if protocol.locked_at is not None:
+        names = ", ".join(sorted(changes)) or "nothing"
+        raise ProtocolLocked(
+            f"the protocol is locked (since {utc_text(protocol.locked_at)}) and cannot be "
+            f"changed ({names}); create a new protocol instead"
+        )
+    unknown = set(changes) - {f.name for f in fields(protocol)}
+    lock_fields = {"locked_at", "locked_fingerprint"} & set(changes)
+    if unknown or lock_fields:
+        names = ", ".join(sorted(unknown | lock_fields))
+        raise InvalidValue(f"cannot revise {names}: lock a protocol with lock()")
+    revised = replace(protocol, **changes)
+    check_protocol(revised, profile)
+    return revised
+
+
 def _implicit(protocol: Protocol) -> tuple[WarningCode, ...]:
     # An override reason for the reassessment window is itself the explicit acceptance.
     if protocol.reassessment_override is not None:
@@ -119,6 +142,7 @@ def design_protocol(
     dose_times: Mapping[Timing, dt.time] | None = None,
     accept: Iterable[WarningCode] = (),
     diary_backfill_days: int = DEFAULT_DIARY_BACKFILL_DAYS,
+    analysis: AnalysisSettings | None = None,
 ) -> tuple[Protocol, tuple[PlanWarning, ...]]:
     """Build and check a draft protocol. Returns it with the warnings that were accepted."""
     conditions.get(condition)
@@ -174,6 +198,7 @@ def design_protocol(
         accepted_warnings=tuple(accept),
         reassessment_override=reassessment_override,
         diary_backfill_days=diary_backfill_days,
+        analysis=analysis or AnalysisSettings(),
     )
     return protocol, check_protocol(protocol, profile, plan_warnings=plan_warnings)
 

@@ -1,4 +1,10 @@
-"""Reading a protocol back from its JSON document, checking every field and the fingerprint."""
+"""The protocol file format, both ways: :func:`protocol_to_document` writes it and
+:func:`protocol_from_document` reads it back, checking every field and the fingerprint.
+
+Documents written before analysis settings were part of a protocol have no ``analysis`` block.
+They are read as they stand (their fingerprint still verifies, because the content is not
+changed) and analysed with the current defaults, which the report says (docs/decisions/0017).
+"""
 
 from __future__ import annotations
 
@@ -15,13 +21,13 @@ from ldntrial.core.drug import LdnProfile, Timing
 from ldntrial.core.errors import IntegrityError, InvalidValue
 from ldntrial.core.instruments import Metric
 from ldntrial.core.protocol import (
-    FORMAT,
     AnalysisSettings,
     CriterionKind,
     Design,
     Protocol,
     SuccessCriterion,
     TitrationHandling,
+    utc_text,
 )
 from ldntrial.core.protocol_design import check_protocol
 from ldntrial.core.titration import (
@@ -31,6 +37,9 @@ from ldntrial.core.titration import (
     parse_timing,
     parse_warning_code,
 )
+from ldntrial.core.visit_measures import Pgic
+
+FORMAT = "ldntrial.protocol/1"
 
 _CONTENT_KEYS = {
     "design",
@@ -50,6 +59,16 @@ _CONTENT_KEYS = {
     "diary_backfill_days",
 }
 _OPTIONAL_KEYS = {"analysis"}
+
+
+def protocol_to_document(protocol: Protocol) -> dict[str, Any]:
+    """The protocol as a file: content, lock time and fingerprint."""
+    return {
+        "format": FORMAT,
+        "protocol": protocol.content(),
+        "locked_at": None if protocol.locked_at is None else utc_text(protocol.locked_at),
+        "fingerprint": protocol.fingerprint,
+    }
 
 
 def protocol_from_document(
@@ -109,6 +128,10 @@ def _protocol(c: Mapping[str, Any], conditions: ConditionCatalogue) -> Protocol:
         known = ", ".join(k.value for k in CriterionKind)
         raise InvalidValue(f"success kind {success['kind']!r} is not known: use {known}") from None
     override = reassessment.get("override_reason")
+    unknown_success = set(success) - {"metric", "kind", "threshold", "probability", "pgic_at_least"}
+    if unknown_success:
+        raise InvalidValue(f"unknown success field(s): {', '.join(sorted(unknown_success))}")
+    pgic = success.get("pgic_at_least")
     return Protocol(
         design=design,
         condition=condition,
@@ -123,6 +146,7 @@ def _protocol(c: Mapping[str, Any], conditions: ConditionCatalogue) -> Protocol:
             kind=kind,
             threshold=_float(success["threshold"], "success threshold"),
             probability=_float(success["probability"], "success probability"),
+            pgic_at_least=None if pgic is None else Pgic.parse(pgic),
         ),
         formulation=_formulation(_mapping(c["formulation"], "formulation")),
         overage_percent=_int(c["overage_percent"], "overage percent"),
@@ -135,28 +159,32 @@ def _protocol(c: Mapping[str, Any], conditions: ConditionCatalogue) -> Protocol:
     )
 
 
-def _analysis(raw: object) -> AnalysisSettings:
+def _analysis(raw: object) -> AnalysisSettings | None:
     if raw is None:
-        return AnalysisSettings()
+        return None  # written before protocols held their analysis settings
     entry = _mapping(raw, "analysis")
-    unknown = set(entry) - set(AnalysisSettings().as_json())
+    known = set(AnalysisSettings().as_json())
+    unknown, missing = set(entry) - known, known - set(entry) - {"weekly"}
     if unknown:
         raise InvalidValue(f"unknown analysis setting(s): {', '.join(sorted(unknown))}")
+    if missing:
+        raise InvalidValue(f"missing analysis setting(s): {', '.join(sorted(missing))}")
     try:
-        titration = TitrationHandling(entry.get("titration", "model"))
+        titration = TitrationHandling(entry["titration"])
     except ValueError:
-        raise InvalidValue("analysis titration must be 'model' or 'exclude'") from None
-    trend = entry.get("trend", False)
+        raise InvalidValue("analysis titration must be 'exclude' or 'model'") from None
+    trend, weekly = entry["trend"], entry.get("weekly")
     if not isinstance(trend, bool):
         raise InvalidValue("analysis trend must be true or false")
+    if weekly is not None and not isinstance(weekly, bool):
+        raise InvalidValue("analysis weekly must be true or false")
     return AnalysisSettings(
         titration=titration,
         trend=trend,
-        run_in_days=_int(entry.get("run_in_days", 0), "run-in days"),
-        min_baseline_days=_int(entry.get("min_baseline_days", 7), "minimum baseline days"),
-        min_maintenance_days=_int(
-            entry.get("min_maintenance_days", 14), "minimum maintenance days"
-        ),
+        weekly=weekly,  # absent (None) in protocols written before it existed
+        run_in_days=_int(entry["run_in_days"], "run-in days"),
+        min_baseline_days=_int(entry["min_baseline_days"], "minimum baseline days"),
+        min_maintenance_days=_int(entry["min_maintenance_days"], "minimum maintenance days"),
     )
 
 

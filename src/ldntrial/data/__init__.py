@@ -19,6 +19,7 @@ from ldntrial.core.screening.catalogue import MedicineCatalogue, parse_medicines
 from ldntrial.core.screening.matching import Matcher
 from ldntrial.core.screening.rules import Rules, parse_rules
 from ldntrial.core.screening.vocabulary import Vocabulary, parse_vocabulary
+from ldntrial.core.visit_instruments import VisitInstruments, parse_visit_instruments
 
 # A folder name that is not a Python identifier, so that it can never shadow vocabulary().
 VOCABULARY = "medicine-names/names.tsv.gz"
@@ -95,3 +96,8 @@ def vocabulary() -> Vocabulary:
     finally:
         if paused:
             gc.enable()
+
+
+@cache
+def visit_instruments() -> VisitInstruments:
+    return parse_visit_instruments(read_yaml("visit_instruments.yaml"))

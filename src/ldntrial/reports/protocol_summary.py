@@ -74,6 +74,14 @@ def protocol_summary(
     tail = Text()
     tail.append("Success, fixed in advance: ", style="bold")
     tail.append(protocol.success.describe(protocol.primary) + "\n")
+    tail.append("Analysis, fixed in advance: ", style="bold")
+    if protocol.has_analysis:
+        tail.append(protocol.analysis_settings.describe() + "\n")
+    else:
+        tail.append(
+            "not fixed in this protocol (written before analysis settings were part of a "
+            f"protocol); the default is used: {protocol.analysis_settings.describe()}\n"
+        )
     tail.append(
         "Open-label result: change from baseline, which includes placebo response, "
         "natural fluctuation and regression to the mean.\n"

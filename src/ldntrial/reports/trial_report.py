@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from ldntrial.core.analysis.decision import Decision, Outcome
 from ldntrial.core.analysis.trial import MetricResult, Observation, TrialAnalysis
-from ldntrial.core.decision import Decision, Outcome
 from ldntrial.core.protocol import Protocol
+from ldntrial.core.visit_measures import PegScore, VisitSummary
 from ldntrial.reports.charts import PHASE_FILL, Series, daily_chart
 
 OUTCOME_WORDS = {
@@ -218,9 +219,11 @@ def report_html(
         f"{' · locked ' + p.locked_at.isoformat() if p.locked_at else ' · NOT LOCKED'}</p>"
         f"<p class='label'>{escape(analysis.label)}</p>"
         f"<p>Success, fixed in advance: {escape(p.success.describe(p.primary))}.</p>"
+        f"<p class='muted' id='methods'>Method: {escape(analysis.methods)}</p>"
     )
     diagram = f'<h2>Trial diagram</h2><div class="chart">{trial_diagram(p)}</div>'
     metrics = "".join(_metric_section(p, r, observations) for r in analysis.metrics)
+    metrics += _visits_section(decision.visits)
     effects = (
         "".join(
             f"<tr><td>{escape(e.name.replace('_', ' '))}</td><td>{e.days_reported}</td>"
@@ -252,6 +255,29 @@ def report_html(
         f"<title>LDN trial reassessment</title><style>{REPORT_CSS}</style></head><body>"
         f"{header}{diagram}{metrics}{decision_html}</body></html>"
     )
+
+
+def _peg_text(score: PegScore | None) -> str:
+    if score is None:
+        return "not recorded"
+    return (
+        f"{score.score:.1f} (pain {score.pain}, enjoyment of life {score.enjoyment}, "
+        f"general activity {score.activity})"
+    )
+
+
+def _visits_section(visits: VisitSummary) -> str:
+    """The PEG at baseline and reassessment and the patient's global impression of change."""
+    change = "–" if visits.peg_change is None else f"{visits.peg_change:+.1f}"
+    pgic = "not recorded" if visits.pgic is None else visits.pgic.value.replace("_", " ")
+    rows = [
+        ("PEG at baseline (0-10, mean of 3 items)", _peg_text(visits.baseline_peg)),
+        ("PEG at reassessment", _peg_text(visits.reassessment_peg)),
+        ("PEG change (negative: better)", change),
+        ("Patient's global impression of change (PGIC)", pgic),
+    ]
+    table = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
+    return f"<h2>Visit measures</h2><table class='probs' id='visit-measures'>{table}</table>"
 
 
 def _signature_html(signature: Signature | None) -> str:

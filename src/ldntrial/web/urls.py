@@ -57,6 +57,7 @@ clinic_urls = (
             name="reassessment",
         ),
         path("trials/<int:trial_id>/report.pdf", reassess.report_pdf, name="report_pdf"),
+        path("trials/<int:trial_id>/visit/", reassess.visit_record, name="visit_record"),
     ],
     "clinic",
 )
@@ -68,6 +69,7 @@ patient_urls = (
         path("chart/", patient.chart, name="chart"),
         path("calendar.ics", patient.calendar, name="calendar"),
         path("summary/", reassess.patient_summary, name="summary"),
+        path("visit/<slug:kind>/", reassess.patient_visit, name="visit"),
     ],
     "patient",
 )

@@ -1,9 +1,19 @@
-"""The AR(1) grid-Bayes engine: a known answer, a slow reference, and a simulation study."""
+"""The AR(1) grid-Bayes engine: a known answer, the batch path, its numerics, and coverage on
+data drawn from the model itself (misspecified data: test_validation.py)."""
 
 import numpy as np
 import pytest
+from scipy import special
 
-from ldntrial.core.analysis.ar1 import RHO_GRID, Prior, fit, prais_winsten
+from ldntrial.core.analysis.ar1 import (
+    RHO_GRID,
+    TABLE_LIMIT,
+    fit,
+    fit_batch,
+    prais_winsten,
+    rho_log_prior,
+    t_cdf,
+)
 
 
 def test_the_transform_reproduces_cochrane_orcutt_on_the_macro_data():
@@ -44,40 +54,104 @@ def test_a_gap_is_handled_as_the_right_power_of_rho():
     np.testing.assert_allclose(log_jac[0], np.log(np.sqrt(0.75)) - np.log(scale))
 
 
-def design(n_base=14, n_titr=28, n_maint=42):
-    phase = np.array([0] * n_base + [1] * n_titr + [2] * n_maint)
-    x = np.column_stack([np.ones(len(phase)), phase == 2, phase == 1]).astype(float)
-    return x
+def design(n_base=14, n_maint=57, gap=28):
+    """The default protocol's design: baseline, then maintenance after the titration gap left
+    out, and a weekly cycle (one 7-day harmonic)."""
+    days = np.concatenate([np.arange(n_base), n_base + gap + np.arange(n_maint)]).astype(float)
+    angle = 2 * np.pi * days / 7
+    x = np.column_stack([np.ones(len(days)), days >= n_base + gap, np.sin(angle), np.cos(angle)])
+    return days, x.astype(float)
 
 
-def simulate(rng, x, effect, rho, sigma=1.0, missing=0.1):
-    n = len(x)
-    u = np.empty(n)
+def simulate(rng, effect, rho, sigma=1.0, missing=0.1):
+    """A series from the model itself: AR(1) on every calendar day, some days missing."""
+    days, x = design()
+    span = int(days[-1]) + 1
+    u = np.empty(span)
     u[0] = rng.normal(0, sigma / np.sqrt(1 - rho**2))
-    for t in range(1, n):
+    for t in range(1, span):
         u[t] = rho * u[t - 1] + rng.normal(0, sigma)
-    y = 6 + effect * x[:, 1] + 0.5 * effect * x[:, 2] + u
-    keep = rng.random(n) >= missing
-    keep[:3] = True
-    days = np.arange(n, dtype=float)[keep]
-    return days, y[keep], x[keep]
+    y = 6 + effect * x[:, 1] + u[days.astype(int)]
+    keep = rng.random(len(days)) >= missing
+    keep[:3] = keep[-3:] = True
+    return days[keep], y[keep], x[keep]
+
+
+def test_the_posterior_from_sums_equals_the_posterior_from_the_transform():
+    # The fit works from per-gap sums; the same posterior follows from transforming the data
+    # for each rho and solving the least-squares problem directly (flat prior on b,
+    # p(sigma^2) ~ 1/sigma^2, p(rho) ~ 1/(1 - rho^2)).
+    rng = np.random.default_rng(11)
+    days, y, x = simulate(rng, effect=-1.5, rho=0.6)
+    post = fit(days, y, x)
+    ys, log_jac = prais_winsten(days, y, RHO_GRID)
+    xs, _ = prais_winsten(days, x, RHO_GRID)
+    n, p = x.shape
+    log_ml = []
+    for r in range(len(RHO_GRID)):
+        xtx = xs[r].T @ xs[r]
+        b = np.linalg.solve(xtx, xs[r].T @ ys[r])
+        rss = np.sum((ys[r] - xs[r] @ b) ** 2)
+        np.testing.assert_allclose(post.mean[r], b, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(post.b[r], rss / 2, rtol=1e-9)
+        _, logdet = np.linalg.slogdet(xtx)
+        log_ml.append(-0.5 * logdet - (n - p) / 2 * np.log(rss) + log_jac[r])
+    weights = np.exp(np.array(log_ml) + rho_log_prior(RHO_GRID))
+    np.testing.assert_allclose(post.weights, weights / weights.sum(), rtol=1e-8, atol=1e-14)
+    assert post.dof == n - p
+
+
+def test_a_series_alone_and_in_a_batch_give_the_same_bits():
+    rng = np.random.default_rng(5)
+    series = [simulate(rng, effect=-1.0, rho=r, missing=m) for r, m in [(0.3, 0), (0.8, 0.3)]]
+    series += [simulate(rng, effect=0.0, rho=0.5, missing=0.2) for _ in range(6)]
+    together = fit_batch(series)
+    for i, one in enumerate(series):
+        alone, in_batch = fit_batch([one]), together.subset(np.array([i]))
+        for name in ("weights", "a", "b", "chol", "rhs"):
+            assert np.array_equal(getattr(in_batch, name), getattr(alone, name)), name
+
+
+def test_the_t_table_matches_scipy_to_2e_10():
+    z = np.linspace(-TABLE_LIMIT - 5, TABLE_LIMIT + 5, 200_001)
+    for dof in (3.0, 12.0, 69.0, 300.0):
+        got = t_cdf(z[None, :], np.array([dof]))[0]
+        assert np.max(np.abs(got - special.stdtr(dof, z))) < 2e-10, dof
+
+
+def test_quantiles_invert_the_cdf():
+    rng = np.random.default_rng(3)
+    post = fit(*simulate(rng, effect=-2.0, rho=0.7))
+    mixture = post.mixture(1)
+    for q in (0.025, 0.5, 0.975):
+        assert mixture.cdf(mixture.quantile(q))[0] == pytest.approx(q, abs=1e-9)
+
+
+def test_exact_draws_agree_with_the_mixture():
+    rng = np.random.default_rng(4)
+    post = fit(*simulate(rng, effect=-1.0, rho=0.5))
+    draws = post.draws(200_000)[:, 1]
+    assert np.mean(draws <= -1.0) == pytest.approx(post.cdf(1, -1.0), abs=0.004)
+    assert np.mean(draws) == pytest.approx(post.posterior_mean(1), abs=0.01)
+
+
+def _coverage(rho, effect, trials, rng):
+    series = [simulate(rng, effect, rho) for _ in range(trials)]
+    mixture = fit_batch(series).contrast(np.array([0.0, 1.0, 0.0, 0.0]))
+    low, high = mixture.quantile(0.025), mixture.quantile(0.975)
+    return float(np.mean((low <= effect) & (effect <= high)))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("rho", [0.0, 0.5, 0.8])
-@pytest.mark.parametrize("effect", [0.0, -1.0, -2.0])
-def test_95_percent_intervals_cover_in_every_setting(rho, effect):
-    # 500 synthetic trials per setting, 10% of days missing. Monte-Carlo SE of a coverage of
-    # 0.95 from 500 trials is about 0.01, so the accepted band 0.92-0.98 is about 3 SE wide.
-    rng = np.random.default_rng(int(1000 * rho + 10 * abs(effect)))
-    x = design()
-    hits = 0
-    for _ in range(500):
-        days, y, xs = simulate(rng, x, effect, rho)
-        post = fit(days, y, xs, Prior.weakly_informative(3))
-        low, high = post.quantile(1, 0.025), post.quantile(1, 0.975)
-        hits += low <= effect <= high
-    assert 0.92 <= hits / 500 <= 0.98
+@pytest.mark.parametrize(("rho", "highest"), [(0.0, 0.97), (0.5, 0.97), (0.8, 0.985), (0.9, 0.985)])
+@pytest.mark.parametrize("effect", [0.0, -2.0])
+def test_95_percent_intervals_cover_on_data_from_the_model(rho, effect, highest):
+    # 1,500 trials per setting: the binomial SE of a coverage of 0.95 is 0.0056, so 0.93 is
+    # 3.5 SE below nominal. On continuous data from the model itself the prior on rho, chosen
+    # for diaries as they are recorded (whole numbers, docs/decisions/0017), is conservative at
+    # strong autocorrelation: 0.97-0.98 at rho 0.8-0.9. Never below 0.93.
+    rng = np.random.default_rng([int(100 * rho), int(-effect)])
+    assert 0.93 <= _coverage(rho, effect, 1500, rng) <= highest
 
 
 @pytest.mark.slow
@@ -85,15 +159,10 @@ def test_probabilities_of_beating_the_mcid_are_calibrated():
     # True effects drawn from U(-3, 1) and rho from U(0, 0.8); the reported P(effect < -1)
     # is compared with how often the true effect was below -1, in bins of the reported value.
     rng = np.random.default_rng(7)
-    x = design()
-    reported, truth = [], []
-    for _ in range(1200):
-        effect, rho = rng.uniform(-3, 1), rng.uniform(0, 0.8)
-        days, y, xs = simulate(rng, x, effect, rho)
-        post = fit(days, y, xs, Prior.weakly_informative(3))
-        reported.append(post.cdf(1, -1.0))
-        truth.append(effect < -1.0)
-    reported, truth = np.array(reported), np.array(truth)
+    effects = rng.uniform(-3, 1, 2000)
+    series = [simulate(rng, e, rng.uniform(0, 0.8)) for e in effects]
+    reported = fit_batch(series).contrast(np.array([0.0, 1.0, 0.0, 0.0])).cdf(-1.0)
+    truth = effects < -1.0
     for low, high in [(0, 0.1), (0.1, 0.5), (0.5, 0.9), (0.9, 1.0001)]:
         chosen = (reported >= low) & (reported < high)
         assert chosen.sum() >= 50, (low, high, chosen.sum())
@@ -108,4 +177,10 @@ def test_the_grid_has_99_points_inside_the_unit_interval():
 
 def test_too_few_observations_are_refused():
     with pytest.raises(ValueError, match="cannot estimate"):
-        fit(np.arange(3.0), np.ones(3), np.ones((3, 3)), Prior.weakly_informative(3))
+        fit(np.arange(3.0), np.ones(3), np.ones((3, 3)))
+
+
+def test_a_series_fitted_exactly_is_refused():
+    days, x = design()
+    with pytest.raises(ValueError, match="fitted exactly"):
+        fit(days, 6 - 2 * x[:, 1], x)

@@ -139,6 +139,32 @@ def test_a_clinician_plans_reviews_and_starts_a_trial(world):
     assert trial.prescription.status == "to_prepare"
 
 
+def test_the_analysis_and_a_pgic_criterion_are_chosen_on_the_form_and_locked(world):
+    client = world.client("dr_ode")
+    response = client.post(
+        f"/clinic/patients/{world.ana.pk}/trials/new/",
+        plan_form(titration="model", run_in_days="7", trend="on", pgic_at_least="much_improved"),
+    )
+    assert response.status_code == 302
+    trial = Trial.objects.filter(patient=world.ana).latest("created_at")
+    protocol = trial.protocol()
+    settings = protocol.analysis_settings
+    assert (settings.titration.value, settings.run_in_days, settings.trend) == ("model", 7, True)
+    assert protocol.success.pgic_at_least.value == "much_improved"
+    review = client.get(f"/clinic/trials/{trial.pk}/").content.decode()
+    assert "titration days modelled as a level of their own" in review
+    assert "the first 7 days after the first dose left out" in review
+    assert "much improved or very much improved" in review
+
+
+def test_a_bad_analysis_choice_is_refused_in_the_form(world):
+    response = world.client("dr_ode").post(
+        f"/clinic/patients/{world.ana.pk}/trials/new/", plan_form(run_in_days="90")
+    )
+    assert response.status_code == 400
+    assert "Ensure this value is less than or equal to 84" in response.content.decode()
+
+
 def test_a_plan_beyond_what_was_studied_is_refused_in_the_form(world):
     response = world.client("dr_ode").post(
         f"/clinic/patients/{world.ana.pk}/trials/new/", plan_form(target="7")

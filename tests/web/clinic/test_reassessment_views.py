@@ -107,3 +107,89 @@ def test_another_clinic_cannot_see_or_sign(world, due):
         == 404
     )
     assert not Reassessment.objects.exists()
+
+
+# The analysis is computed once per state of the trial, and the signature holds what was signed.
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the analyses the web app runs (a fresh cache, then every call to the engine)."""
+    from ldntrial.web.clinic import reassessment
+
+    reassessment.clear_cache()
+    calls = []
+    real = reassessment.analyse_trial
+
+    def counting(protocol, observations):
+        calls.append(protocol.fingerprint)
+        return real(protocol, observations)
+
+    monkeypatch.setattr(reassessment, "analyse_trial", counting)
+    yield calls
+    reassessment.clear_cache()
+
+
+def test_a_page_view_analyses_the_trial_once_and_a_second_view_not_at_all(world, due, counted):
+    client = world.client("dr_ode")
+    assert client.get(f"/clinic/trials/{due.pk}/reassessment/").status_code == 200
+    assert len(counted) == 1
+    client.get(f"/clinic/trials/{due.pk}/reassessment/")
+    client.get(f"/clinic/trials/{due.pk}/report.pdf")
+    assert len(counted) == 1
+
+
+def test_signing_and_showing_the_signed_page_reuse_the_same_analysis(world, due, counted):
+    client = world.client("dr_ode")
+    client.post(
+        f"/clinic/trials/{due.pk}/reassessment/",
+        {"final_outcome": "continue", "password": PASSWORD},
+        follow=True,
+    )
+    world.client("ana_user").get("/me/summary/")
+    assert len(counted) == 1
+
+
+def test_a_diary_change_is_a_new_state_analysed_once_more(world, due, counted):
+    client = world.client("dr_ode")
+    client.get(f"/clinic/trials/{due.pk}/reassessment/")
+    last = due.protocol().reassessment_date
+    services.submit_diary(
+        by=world.ana_user,
+        trial=due,
+        day=last,
+        today=last,
+        client_key=uuid.uuid4(),
+        scores={"pain": 9, "sleep_quality": 5, "function": 5},
+        dose_taken=True,
+        dose_time=None,
+        side_effects=[],
+        correction_reason="late correction",
+    )
+    client.get(f"/clinic/trials/{due.pk}/reassessment/")
+    client.get(f"/clinic/trials/{due.pk}/reassessment/")
+    assert len(counted) == 2
+
+
+def test_the_signed_record_holds_the_whole_analysis_and_verifies_without_recomputing(
+    world, due, counted
+):
+    from ldntrial.web.clinic import reassessment
+
+    world.client("dr_ode").post(
+        f"/clinic/trials/{due.pk}/reassessment/",
+        {"final_outcome": "continue", "password": PASSWORD},
+    )
+    item = Reassessment.objects.get()
+    signed = item.content["analysis"]
+    assert [m["metric"] for m in signed["metrics"]] == ["pain", "sleep_quality", "function"]
+    assert signed["decision"]["outcome"] == "continue"
+    assert "Titration days are left out" in signed["methods"]
+    assert item.content["diary_sha256"] == reassessment.state_of(due).diary_hash
+    reassessment.clear_cache()
+    before = len(counted)
+    assert reassessment.is_valid(item)
+    assert len(counted) == before  # verification compares hashes, it does not re-analyse
+    tampered = Reassessment.objects.get()
+    tampered.content["analysis"]["decision"]["outcome"] = "stop"
+    assert not reassessment.is_valid(tampered)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import Client
 from django_otp.oath import totp
 
-from ldntrial.core.decision import Outcome
+from ldntrial.core.analysis.decision import Outcome
 from ldntrial.web import keys, sealing
 from ldntrial.web.accounts import services as accounts
 from ldntrial.web.accounts.models import Role, Session, TOTPDevice, User

@@ -5,18 +5,28 @@
 For each rho on the grid the gap-aware Prais-Winsten transform makes the errors independent, so
 the posterior of (b, sigma^2) is conjugate normal-inverse-gamma and the marginal likelihood of
 the data is closed-form (with the transform's Jacobian). Rho is integrated over the grid with a
-uniform prior, so each coefficient's posterior is a mixture of Student-t distributions: means,
-quantiles and tail probabilities are exact, and independent draws are exact too.
+prior (see below), so the posterior of any linear combination c'b is a mixture of Student-t
+distributions: means, quantiles and tail probabilities are exact, and independent draws are
+exact too.
 
-Priors (weakly informative on a 0-10 scale), stated here and in docs/decisions/0008:
-    b | sigma^2 ~ N(m0, sigma^2 * diag(s0^2))   with m0 = 5 for the intercept, 0 otherwise,
-                                                  and s0 = 10 for every coefficient;
-    sigma^2     ~ Inverse-Gamma(1, 1);
-    rho         ~ Uniform(-0.98, 0.98), as 99 equally spaced grid points.
+Priors, stated here and in docs/decisions/0008 and 0009: the reference prior of the linear
+model, p(b, sigma^2) proportional to 1 / sigma^2 (flat on b), as in shared/facts/statistics.md
+section 3.1 and the nof1 packages' vague priors; and for rho the prior of :func:`rho_log_prior` on
+99 equally spaced grid points in [-0.98, 0.98]. With a flat prior on b, the evidence for rho does
+not depend on how many nuisance columns the design has (it is the restricted likelihood), and the
+posterior of b given rho is Student-t with n - p degrees of freedom around the GLS estimate.
+
+Many series are fitted at once (:func:`fit_batch`). The transformed cross-products for every rho
+are built from a few sums per series: rows are grouped by the gap to the previous observed day,
+and for a gap g the transformed cross-product of a row is a fixed combination of z_t z_t',
+z_t z_t-1' and z_t-1 z_t-1' with weights in rho^g. The arithmetic of each series never mixes
+with another's, so a series gives bit-for-bit the same posterior alone or in a batch.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,39 +36,419 @@ from scipy import special
 Array = NDArray[np.float64]
 
 RHO_GRID: Array = np.linspace(-0.98, 0.98, 99)
-PRIOR_SCALE = 10.0
-PRIOR_A = 1.0
-PRIOR_B = 1.0
+CHUNK = 1024  # series per block: bounds memory at about CHUNK x 99 x q^2 floats
 
 
-@dataclass(frozen=True)
-class Prior:
-    mean: Array  # (p,)
-    scale: Array  # (p,), multiplies sigma
-    a: float = PRIOR_A
-    b: float = PRIOR_B
+def rho_log_prior(rho: Array) -> Array:
+    """log p(rho) on the grid: p(rho) proportional to 1 / (1 - rho^2) on [-0.98, 0.98], i.e.
+    uniform on Fisher's z = atanh(rho), each grid point carrying the prior mass of its cell
+    (halfway to its neighbours, the end cells cut at the ends of the range).
 
-    @classmethod
-    def weakly_informative(cls, columns: int, *, intercept_mean: float = 5.0) -> Prior:
-        mean = np.zeros(columns)
-        mean[0] = intercept_mean
-        return cls(mean, np.full(columns, PRIOR_SCALE))
+    Of the three standard choices tried (uniform in rho, the Jeffreys prior of the AR(1)
+    likelihood, uniform in z), only this one kept 95% intervals covering at 0.93-0.97 on every
+    validation stratum: short diaries of whole-number scores underestimate strong
+    autocorrelation (rounding adds white noise an AR(1) does not have), and the flatter priors
+    then undercovered at rho 0.9 (0.89 uniform, 0.92 Jeffreys) and for patients at the floor of
+    the scale (docs/validation.md, docs/decisions/0017).
+    """
+    edges = np.concatenate([[rho[0]], (rho[1:] + rho[:-1]) / 2, [rho[-1]]])
+    mass = np.diff(np.arctanh(edges))
+    out: Array = np.log(mass)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Mixture:
+    """Posteriors of one quantity in each of N series: Student-t mixtures over the rho grid.
+
+    ``weights``, ``loc`` and ``scale`` are (N, R); ``dof`` is (N,): the same for every
+    component of a series.
+    """
+
+    weights: Array
+    loc: Array
+    scale: Array
+    dof: Array
+
+    def __len__(self) -> int:
+        return int(self.weights.shape[0])
+
+    def row(self, i: int) -> Mixture:
+        return Mixture(
+            self.weights[i : i + 1], self.loc[i : i + 1], self.scale[i : i + 1], self.dof[i : i + 1]
+        )
+
+    def subset(self, rows: NDArray[np.intp]) -> Mixture:
+        return Mixture(self.weights[rows], self.loc[rows], self.scale[rows], self.dof[rows])
+
+    def mean(self) -> Array:
+        return _weighted(self.weights, self.loc)
+
+    def cdf_many(self, x: Array) -> Array:
+        """P(quantity <= x) at several points per series: ``x`` is (N, P), the result too."""
+        z = (x[:, :, None] - self.loc[:, None, :]) / self.scale[:, None, :]
+        values = t_cdf(z, self.dof)
+        out: Array = np.einsum("nr,npr->np", self.weights, values)
+        return out
+
+    def cdf(self, x: Array | float) -> Array:
+        """P(quantity <= x) for each series; ``x`` is a scalar or (N,)."""
+        at = np.broadcast_to(np.asarray(x, dtype=float), (len(self),))
+        z = (at[:, None] - self.loc) / self.scale
+        return _weighted(self.weights, t_cdf(z, self.dof))
+
+    def pdf(self, x: Array | float) -> Array:
+        at = np.broadcast_to(np.asarray(x, dtype=float), (len(self),))
+        z = (at[:, None] - self.loc) / self.scale
+        return _weighted(self.weights, _t_pdf(z, self.dof[:, None]) / self.scale)
+
+    def quantile(self, q: float) -> Array:
+        """The q-quantile of each series, to about 1e-12 (Halley's method from a normal
+        start, kept inside a bracket).
+
+        Each series is iterated on its own until its last step is below 1e-10 of a point, so its
+        answer does not depend on the others in the batch.
+        """
+        x = self._normal_start(q)
+        low = np.min(self.loc - 60 * self.scale, axis=1)
+        high = np.max(self.loc + 60 * self.scale, axis=1)
+        active = np.ones(len(self), dtype=bool)
+        for _ in range(60):
+            i = np.flatnonzero(active)
+            if not len(i):
+                break
+            loc, scale, dof, w = self.loc[i], self.scale[i], self.dof[i, None], self.weights[i]
+            z = (x[i, None] - loc) / scale
+            density = _t_pdf(z, dof) / scale
+            f = _weighted(w, t_cdf(z, self.dof[i])) - q
+            f1 = _weighted(w, density)
+            f2 = _weighted(w, -(dof + 1) * z / (dof + z * z) * density / scale)
+            low[i] = np.where(f < 0, x[i], low[i])
+            high[i] = np.where(f > 0, x[i], high[i])
+            newton = f / np.maximum(f1, 1e-300)
+            halley = newton / (1 - 0.5 * newton * f2 / np.maximum(f1, 1e-300))
+            step = np.where(np.isfinite(halley), halley, newton)
+            proposal = x[i] - step
+            converged = np.abs(step) <= 1e-10
+            inside = (proposal >= low[i]) & (proposal <= high[i])
+            x[i] = np.where(converged | inside, proposal, (low[i] + high[i]) / 2)
+            active[i] = ~converged & (high[i] - low[i] > 1e-12)
+        return x
+
+    def _normal_start(self, q: float) -> Array:
+        """A start for :meth:`quantile`: the normal quantile with the mixture's mean and SD."""
+        dof = self.dof[:, None]
+        mean = self.mean()
+        second = _weighted(
+            self.weights, self.scale**2 * dof / np.maximum(dof - 2, 1e-9) + self.loc**2
+        )
+        sd = np.sqrt(np.maximum(second - mean**2, 1e-300))
+        out: Array = mean + float(special.ndtri(q)) * sd
+        return out
+
+    def density(self, xs: Array) -> Array:
+        """The posterior density of the first series at the points ``xs``."""
+        z = (xs[None, :] - self.loc[0][:, None]) / self.scale[0][:, None]
+        pdf = _t_pdf(z, self.dof[0]) / self.scale[0][:, None]
+        out: Array = self.weights[0] @ pdf
+        return out
+
+
+# The Student-t CDF from a cubic Hermite table per degree of freedom: on |z| < 40 in steps of
+# 1/64 its error is below 2e-10 (tests/core/analysis/test_ar1.py checks it against scipy's
+# stdtr), and it is about eight times faster; outside that range stdtr itself is used.
+TABLE_LIMIT = 40.0
+TABLE_STEP = 1 / 64
+
+
+@functools.lru_cache(maxsize=1024)
+def _t_table(dof: float) -> Array:
+    """Cubic coefficients (cells, 4) of the t CDF with ``dof`` degrees of freedom."""
+    z = np.arange(-TABLE_LIMIT, TABLE_LIMIT + TABLE_STEP / 2, TABLE_STEP)
+    value = special.stdtr(dof, z)
+    slope = _t_pdf(z, dof) * TABLE_STEP
+    c2 = 3 * (value[1:] - value[:-1]) - 2 * slope[:-1] - slope[1:]
+    c3 = 2 * (value[:-1] - value[1:]) + slope[:-1] + slope[1:]
+    table: Array = np.stack([value[:-1], slope[:-1], c2, c3], axis=1)
+    return table
+
+
+def t_cdf(z: Array, dof: Array) -> Array:
+    """The Student-t CDF at ``z`` (N, ...) with ``dof`` (N,) degrees of freedom per row."""
+    distinct, row = np.unique(dof, return_inverse=True)
+    tables = np.stack([_t_table(float(d)) for d in distinct])  # (D, cells, 4)
+    cells = tables.shape[1]
+    which = np.broadcast_to(row.reshape((-1,) + (1,) * (z.ndim - 1)), z.shape)
+    u = (np.clip(z, -TABLE_LIMIT, TABLE_LIMIT - 1e-9) + TABLE_LIMIT) / TABLE_STEP
+    cell = u.astype(np.intp)
+    s = u - cell
+    index = which * cells + cell
+    flat = tables.reshape(-1, 4)
+    out: Array = flat[index, 3] * s
+    out += flat[index, 2]
+    out *= s
+    out += flat[index, 1]
+    out *= s
+    out += flat[index, 0]
+    outside = np.abs(z) >= TABLE_LIMIT
+    if outside.any():
+        out[outside] = special.stdtr(
+            np.broadcast_to(dof.reshape((-1,) + (1,) * (z.ndim - 1)), z.shape)[outside], z[outside]
+        )
+    return out
+
+
+def _weighted(weights: Array, values: Array) -> Array:
+    """sum_r w_r v_r for each series (row by row, so no batch-size effects)."""
+    out: Array = np.einsum("nr,nr->n", weights, values)
+    return out
+
+
+def _t_pdf(z: Array, dof: Array | float) -> Array:
+    d = np.asarray(dof, dtype=float)
+    log_norm = special.gammaln((d + 1) / 2) - special.gammaln(d / 2) - 0.5 * np.log(d * np.pi)
+    out: Array = np.exp(log_norm - (d + 1) / 2 * np.log1p(z * z / d))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class BatchFit:
+    """The grid posterior of N series with the same number of coefficients p."""
+
+    rho: Array  # (R,)
+    weights: Array  # (N, R), each row sums to 1
+    a: Array  # (N,) inverse-gamma shape of sigma^2: (n - p) / 2
+    b: Array  # (N, R) inverse-gamma scale: half the residual sum of squares
+    chol: Array  # (p, p, N, R): lower Cholesky factor of X*'X*, entry by entry
+    rhs: Array  # (p, N, R): chol^-1 X*'y*, so that E[b] = chol^-T rhs
+
+    def contrast(self, c: Array) -> Mixture:
+        """The posterior of c'b; ``c`` is (p,) or one row per series (N, p)."""
+        p, n, r = self.rhs.shape
+        coefficients = np.broadcast_to(np.asarray(c, dtype=float), (n, p))
+        v = _forward(self.chol, coefficients)
+        loc = np.zeros((n, r))
+        quad = np.zeros((n, r))
+        for k in range(p):
+            loc += v[k] * self.rhs[k]
+            quad += v[k] * v[k]
+        scale = np.sqrt(self.b / self.a[:, None] * quad)
+        return Mixture(self.weights, loc, scale, 2 * self.a)
+
+    def subset(self, rows: NDArray[np.intp]) -> BatchFit:
+        return BatchFit(
+            self.rho,
+            self.weights[rows],
+            self.a[rows],
+            self.b[rows],
+            self.chol[:, :, rows],
+            self.rhs[:, rows],
+        )
+
+    def rho_mean(self) -> Array:
+        return _weighted(self.weights, np.broadcast_to(self.rho, self.weights.shape))
+
+
+def _forward(chol: Array, c: Array) -> Array:
+    """Solve chol v = c for each series and grid point: ``chol`` is (p, p, N, R), ``c`` is
+    (N, p) (the same right-hand side at every grid point); returns v as (p, N, R)."""
+    p = chol.shape[0]
+    v = np.zeros(chol.shape[1:])
+    for i in range(p):
+        acc = np.broadcast_to(c[:, i, None], chol.shape[2:]).copy()
+        for j in range(i):
+            acc -= chol[i, j] * v[j]
+        v[i] = acc / chol[i, i]
+    return v
+
+
+def _cholesky(m: dict[tuple[int, int], Array], q: int) -> Array:
+    """Lower Cholesky factors of symmetric positive-definite q x q matrices given by their
+    entries m[(i, j)], i <= j, each an array over the batch; returned as (q, q, ...)."""
+    shape = m[(0, 0)].shape
+    chol = np.zeros((q, q, *shape))
+    for j in range(q):
+        acc = m[(j, j)].copy()
+        for k in range(j):
+            acc -= chol[j, k] * chol[j, k]
+        chol[j, j] = np.sqrt(np.maximum(acc, 0.0))  # 0 only for an exact fit (refused)
+        for i in range(j + 1, q):
+            acc = m[(j, i)].copy()
+            for k in range(j):
+                acc -= chol[i, k] * chol[j, k]
+            chol[i, j] = acc / chol[j, j]
+    return chol
+
+
+def fit_batch(series: Sequence[tuple[Array, Array, Array]], rho: Array = RHO_GRID) -> BatchFit:
+    """The posteriors of many series ``(days, y, x)``, all with the same number of columns in
+    ``x``. Each series needs more observations than columns and some residual variation."""
+    parts = [
+        _fit_block(series[start : start + CHUNK], rho) for start in range(0, len(series), CHUNK)
+    ]
+    if not parts:
+        raise ValueError("no series to fit")
+    return BatchFit(
+        parts[0].rho,
+        np.concatenate([f.weights for f in parts]),
+        np.concatenate([f.a for f in parts]),
+        np.concatenate([f.b for f in parts]),
+        np.concatenate([f.chol for f in parts], axis=2),
+        np.concatenate([f.rhs for f in parts], axis=1),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _gap_term(gap: int, rho: bytes) -> tuple[Array, Array, Array]:
+    r = np.frombuffer(rho)
+    lag = r**gap
+    c2 = (1 - r ** (2 * gap)) / (1 - r**2)
+    return lag, c2, np.log(c2)
+
+
+def _gap_terms(gaps: NDArray[np.int64], rho: Array) -> tuple[Array, Array, Array]:
+    """rho^g, (1 - rho^2g) / (1 - rho^2) and its log for each gap g of ``gaps`` (N, S)."""
+    key = rho.tobytes()
+    distinct, index = np.unique(gaps, return_inverse=True)
+    tables = [np.stack([_gap_term(int(g), key)[k] for g in distinct]) for k in range(3)]
+    shape = (*gaps.shape, len(rho))
+    return (
+        tables[0][index].reshape(shape),
+        tables[1][index].reshape(shape),
+        tables[2][index].reshape(shape),
+    )
+
+
+def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> BatchFit:
+    p = series[0][2].shape[1]
+    q = p + 1
+    n_series = len(series)
+    lengths = []
+    for days, y, x in series:
+        n = len(y)
+        if x.shape != (n, p) or len(days) != n:
+            raise ValueError(f"days, y and x must have {n} rows and x {p} columns")
+        if n <= p:
+            raise ValueError(f"{n} observations cannot estimate {p} coefficients")
+        lengths.append(n)
+    width = max(lengths)
+    z = np.zeros((n_series, width, q))
+    day = np.zeros((n_series, width))
+    for i, (days, y, x) in enumerate(series):
+        n = lengths[i]
+        z[i, :n, :p] = x
+        z[i, :n, p] = y
+        day[i, :n] = days
+    count = np.array(lengths)
+    pair = np.arange(1, width)[None, :] < count[:, None]  # (N, T-1): row t has a predecessor
+    steps = np.diff(day, axis=1)
+    if np.any(pair & (steps <= 0)):
+        raise ValueError("days must be strictly increasing")
+    gap = np.where(pair, steps, 0).astype(np.int64)
+
+    # Slots: the distinct gaps of each series, in increasing order.
+    none = np.iinfo(np.int64).max
+    ordered = np.sort(np.where(pair, gap, none), axis=1)
+    later = (ordered[:, 1:] != ordered[:, :-1]) & (ordered[:, 1:] < none)
+    fresh = np.concatenate([pair[:, :1], later], axis=1)
+    own = fresh.sum(axis=1)  # distinct gaps of each series
+    slots = max(int(own.max()), 1)
+    gap_of_slot = np.ones((n_series, slots), dtype=np.int64)
+    rows, cols = np.nonzero(fresh)
+    rank = np.cumsum(fresh, axis=1) - 1
+    gap_of_slot[rows, rank[rows, cols]] = ordered[rows, cols]
+    slot = np.zeros(gap.shape, dtype=np.int64)
+    for s in range(slots):
+        mine = pair & (gap == gap_of_slot[:, s : s + 1]) & (s < own)[:, None]
+        slot = np.where(mine, s, slot)
+    flat = (np.arange(n_series)[:, None] * slots + slot)[pair]
+    size = n_series * slots
+
+    # Per slot: sum of z_t z_t', z_t z_t-1' + z_t-1 z_t', z_t-1 z_t-1' over the unique (i <= j).
+    upper = [(i, j) for i in range(q) for j in range(i, q)]
+    now, before = z[:, 1:, :][pair], z[:, :-1, :][pair]
+    # Laid out (term, k, slot, series) so that every array below is contiguous per series.
+    sums = np.zeros((3, len(upper), slots, n_series))
+    for k, (i, j) in enumerate(upper):
+        terms = (
+            now[:, i] * now[:, j],
+            now[:, i] * before[:, j] + before[:, i] * now[:, j],
+            before[:, i] * before[:, j],
+        )
+        for t, values in enumerate(terms):
+            sums[t, k] = (
+                np.bincount(flat, weights=values, minlength=size).reshape(n_series, slots).T
+            )
+    in_slot = np.bincount(flat, minlength=size).reshape(n_series, slots).astype(float)
+
+    # Weights of the three sums for each (series, slot, rho), from one table per gap length (so
+    # that a series' numbers never depend on the shape of the batch it is in).
+    lag, c2, log_c2 = _gap_terms(gap_of_slot, rho)  # (N, S, R) each
+    first = 1 - rho**2  # (R,)
+    gram = np.stack([first[None, :] * (z[:, 0, i] * z[:, 0, j])[:, None] for i, j in upper])
+    for s in range(slots):  # (K, N, R); padding slots would add exact zeros, so they are skipped
+        rows = np.flatnonzero(own > s)
+        every = len(rows) == n_series
+        w_now = 1 / (c2[:, s, :] if every else c2[rows, s, :])
+        w_cross = -(lag[:, s, :] if every else lag[rows, s, :]) * w_now
+        w_before = -w_cross * (lag[:, s, :] if every else lag[rows, s, :])
+        for k in range(len(upper)):
+            add = (
+                w_now * sums[0, k, s, rows, None]
+                + w_cross * sums[1, k, s, rows, None]
+                + w_before * sums[2, k, s, rows, None]
+            )
+            if every:
+                gram[k] += add
+            else:
+                gram[k, rows] += add
+    log_jac = np.broadcast_to(0.5 * np.log(first)[None, :], (n_series, len(rho))).copy()
+    for s in range(slots):  # in slot order, so padding slots add exact zeros
+        log_jac -= 0.5 * in_slot[:, s, None] * log_c2[:, s, :]
+
+    # The augmented cross-product [[X*'X*, X*'y*], [y*'X*, y*'y*]]: its Cholesky factor holds
+    # the GLS fit (rhs), log|X*'X*| (the diagonal) and the residual sum of squares (last entry).
+    entry = {(i, j): gram[k] for k, (i, j) in enumerate(upper)}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chol = _cholesky(entry, q)  # (q, q, N, R)
+    residual = chol[p, p] ** 2
+    if np.any(~(residual > 1e-12 * np.maximum(entry[(p, p)], 1.0))):
+        raise ValueError("a series is fitted exactly by its design: nothing to estimate")
+    a = (count - p) / 2
+    b = 0.5 * residual
+    log_det = np.zeros((n_series, len(rho)))
+    for i in range(p):
+        log_det += 2 * np.log(chol[i, i])
+    # log p(y | rho) up to terms that are the same for every rho of a series.
+    log_ml = -0.5 * log_det - a[:, None] * np.log(b) + log_jac + rho_log_prior(rho)[None, :]
+    w = np.exp(log_ml - log_ml.max(axis=1, keepdims=True))
+    total = np.zeros(n_series)
+    for k in range(len(rho)):
+        total += w[:, k]
+    return BatchFit(rho, w / total[:, None], a, b, chol[:p, :p], chol[p, :p])
 
 
 @dataclass(frozen=True)
 class GridPosterior:
-    """The posterior as a mixture over the rho grid."""
+    """The posterior of one series as a mixture over the rho grid, with every coefficient."""
 
     rho: Array  # (R,)
     weights: Array  # (R,), sum to 1
     mean: Array  # (R, p): posterior mean of b given rho
-    cov_unit: Array  # (R, p, p): Vn, so that Cov(b | rho, sigma^2) = sigma^2 Vn
+    cov_unit: Array  # (R, p, p): (X*'X*)^-1, so that Cov(b | rho, sigma^2) = sigma^2 that
     a: float  # inverse-gamma shape (the same for every rho)
     b: Array  # (R,) inverse-gamma scale
 
     @property
     def dof(self) -> float:
         return 2 * self.a
+
+    def mixture(self, k: int) -> Mixture:
+        """The posterior of coefficient k as a :class:`Mixture` of one series."""
+        scale = np.sqrt(self.b / self.a * self.cov_unit[:, k, k])
+        return Mixture(
+            self.weights[None, :], self.mean[None, :, k], scale[None, :], np.array([self.dof])
+        )
 
     def location(self, k: int) -> Array:
         return self.mean[:, k]
@@ -70,22 +460,10 @@ class GridPosterior:
         return float(self.weights @ self.location(k))
 
     def cdf(self, k: int, x: float) -> float:
-        z = (x - self.location(k)) / self.scale(k)
-        return float(self.weights @ special.stdtr(self.dof, z))
+        return float(self.mixture(k).cdf(x)[0])
 
     def quantile(self, k: int, q: float) -> float:
-        loc, scale = self.location(k), self.scale(k)
-        low = float(np.min(loc - 60 * scale))
-        high = float(np.max(loc + 60 * scale))
-        for _ in range(200):
-            mid = (low + high) / 2
-            if self.cdf(k, mid) < q:
-                low = mid
-            else:
-                high = mid
-            if high - low < 1e-9:
-                break
-        return (low + high) / 2
+        return float(self.mixture(k).quantile(q)[0])
 
     def rho_mean(self) -> float:
         return float(self.weights @ self.rho)
@@ -104,7 +482,8 @@ class GridPosterior:
 def prais_winsten(days: Array, values: Array, rho: Array) -> tuple[Array, Array]:
     """The gap-aware transform of ``values`` (n,) or (n, p) for every rho (R,).
 
-    Returns the transformed values (R, n[, p]) and the log-Jacobian (R,).
+    Returns the transformed values (R, n[, p]) and the log-Jacobian (R,). The fit itself works
+    from sums (see the module docstring); this is the transform those sums stand for.
     """
     gaps = np.diff(days)  # (n-1,)
     r = rho[:, None]
@@ -122,40 +501,16 @@ def prais_winsten(days: Array, values: Array, rho: Array) -> tuple[Array, Array]
     return transformed, log_jacobian
 
 
-def fit(days: Array, y: Array, x: Array, prior: Prior, rho: Array = RHO_GRID) -> GridPosterior:
+def fit(days: Array, y: Array, x: Array, rho: Array = RHO_GRID) -> GridPosterior:
     """The posterior for observed ``days`` (increasing), outcomes ``y`` and design ``x``."""
     days = np.asarray(days, dtype=float)
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
-    n, p = x.shape
-    if n != len(y) or n != len(days):
+    if len(x) != len(y) or len(x) != len(days):
         raise ValueError("days, y and x must have the same number of rows")
-    if n <= p:
-        raise ValueError(f"{n} observations cannot estimate {p} coefficients")
-    if np.any(np.diff(days) <= 0):
-        raise ValueError("days must be strictly increasing")
-    ys, log_jac = prais_winsten(days, y, rho)  # (R, n)
-    xs, _ = prais_winsten(days, x, rho)  # (R, n, p)
-    v0_inv = np.diag(1 / prior.scale**2)
-    precision = np.einsum("rni,rnj->rij", xs, xs) + v0_inv  # (R, p, p)
-    rhs = np.einsum("rni,rn->ri", xs, ys) + v0_inv @ prior.mean  # (R, p)
-    mean = np.linalg.solve(precision, rhs[..., None])[..., 0]
-    cov_unit = np.linalg.inv(precision)
-    a = prior.a + n / 2
-    quad_prior = prior.mean @ v0_inv @ prior.mean
-    b = prior.b + 0.5 * (
-        np.einsum("rn,rn->r", ys, ys) + quad_prior - np.einsum("ri,ri->r", mean, rhs)
-    )
-    _, logdet_vn = np.linalg.slogdet(cov_unit)
-    logdet_v0 = float(np.sum(np.log(prior.scale**2)))
-    log_ml = (
-        -n / 2 * np.log(2 * np.pi)
-        + 0.5 * (logdet_vn - logdet_v0)
-        + prior.a * np.log(prior.b)
-        - a * np.log(b)
-        + special.gammaln(a)
-        - special.gammaln(prior.a)
-        + log_jac
-    )
-    w = np.exp(log_ml - log_ml.max())
-    return GridPosterior(rho, w / w.sum(), mean, cov_unit, a, b)
+    batch = fit_batch([(days, y, x)], rho)
+    chol = np.moveaxis(batch.chol[:, :, 0, :], -1, 0)  # (R, p, p)
+    inverse = np.linalg.inv(chol)
+    mean = np.einsum("rji,rj->ri", inverse, batch.rhs[:, 0, :].T)
+    cov_unit = np.einsum("rki,rkj->rij", inverse, inverse)
+    return GridPosterior(rho, batch.weights[0], mean, cov_unit, float(batch.a[0]), batch.b[0])

@@ -12,7 +12,7 @@ from ldntrial import data
 from ldntrial.core.compounding import FormulationKind
 from ldntrial.core.diary import SideEffect
 from ldntrial.core.drug import Timing
-from ldntrial.core.protocol import Protocol
+from ldntrial.core.protocol import Protocol, TitrationHandling
 from ldntrial.core.protocol_design import (
     DEFAULT_METRICS,
     DEFAULT_REASSESSMENT_WEEKS,
@@ -20,6 +20,7 @@ from ldntrial.core.protocol_design import (
 )
 from ldntrial.core.screening.rules import Situation
 from ldntrial.core.titration import WarningCode
+from ldntrial.core.visit_measures import PEG_ITEMS, Pgic, VisitKind
 from ldntrial.web.clinic.models import Sex
 
 COMMON_ZONES = [
@@ -48,6 +49,16 @@ def condition_choices() -> list[tuple[str, str]]:
 
 def metric_choices() -> list[tuple[str, str]]:
     return [(m.key, m.label) for m in data.instruments().metrics.values()]
+
+
+def pgic_labels() -> dict[Pgic, str]:
+    return dict(data.visit_instruments().pgic.labels)
+
+
+def pgic_criterion_choices() -> list[tuple[str, str]]:
+    labels = pgic_labels()
+    improved = [p for p in Pgic if p.at_least(Pgic.MINIMALLY_IMPROVED)]
+    return [("", "— no PGIC criterion —")] + [(p.value, labels[p]) for p in improved]
 
 
 class PatientForm(forms.Form):
@@ -139,6 +150,26 @@ class TrialForm(forms.Form):
         max_value=1,
         decimal_places=2,
         label="…judged met when its probability is at least",
+    )
+    pgic_at_least = forms.ChoiceField(
+        required=False,
+        choices=pgic_criterion_choices,
+        label="…and the patient's global impression of change at least (optional)",
+    )
+    titration = forms.ChoiceField(
+        choices=[
+            (TitrationHandling.EXCLUDE.value, "Left out of the comparison (validated default)"),
+            (TitrationHandling.MODEL.value, "Modelled as a level of their own"),
+        ],
+        initial=TitrationHandling.EXCLUDE.value,
+        label="Analysis: titration days",
+    )
+    run_in_days = forms.IntegerField(
+        min_value=0, max_value=84, initial=0, label="Analysis: days after the first dose left out"
+    )
+    trend = forms.BooleanField(required=False, label="Analysis: estimate a linear trend")
+    weekly = forms.BooleanField(
+        required=False, initial=True, label="Analysis: estimate a weekly cycle"
     )
     formulation = forms.ChoiceField(
         choices=[(k.value, k.label) for k in FormulationKind],
@@ -314,3 +345,48 @@ class SignForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         label="Your password, to sign",
     )
+
+
+class VisitForm(forms.Form):
+    """The PEG (baseline and reassessment) and the PGIC (reassessment), with their wording from
+    ``data/visit_instruments.yaml``. Which answers a visit needs is checked by the core."""
+
+    def __init__(self, *args: Any, kinds: list[VisitKind], clinician: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instruments = data.visit_instruments()
+        if clinician:
+            self.fields["kind"] = forms.ChoiceField(
+                choices=[(k.value, k.value.replace("_", " ").capitalize()) for k in kinds],
+                label="Visit",
+            )
+            self.fields["day"] = forms.DateField(
+                label="Date of the visit",
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+        wants_peg = any(k in (VisitKind.BASELINE, VisitKind.REASSESSMENT) for k in kinds)
+        if wants_peg:
+            for item in instruments.peg.items:
+                self.fields[f"peg_{item.key}"] = forms.TypedChoiceField(
+                    required=False,
+                    choices=[(str(n), str(n)) for n in range(11)],
+                    coerce=int,
+                    empty_value=None,
+                    widget=forms.RadioSelect(attrs={"class": "scale"}),
+                    label=item.question,
+                    help_text=f"0 = {item.low_anchor}, 10 = {item.high_anchor}",
+                )
+        if VisitKind.REASSESSMENT in kinds:
+            self.fields["pgic"] = forms.ChoiceField(
+                required=False,
+                choices=[(p.value, label) for p, label in instruments.pgic.labels.items()],
+                widget=forms.RadioSelect,
+                label=instruments.pgic.question,
+            )
+        self.fields["correction_reason"] = forms.CharField(
+            required=False, max_length=200, label="If you are changing earlier answers: why?"
+        )
+
+    def peg(self) -> dict[str, object] | None:
+        values = {k: self.cleaned_data.get(f"peg_{k}") for k in PEG_ITEMS}
+        present = {k: v for k, v in values.items() if v is not None}
+        return values if present else None

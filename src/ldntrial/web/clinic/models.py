@@ -188,3 +188,45 @@ class Reassessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField()
+
+
+class VisitKind(models.TextChoices):
+    # ldntrial.core.visit_measures.VisitKind
+    BASELINE = "baseline", "Baseline"
+    REASSESSMENT = "reassessment", "Reassessment"
+    PERIOD_END = "period_end", "End of a period"
+
+
+class VisitMeasure(models.Model):
+    """The PEG and/or PGIC recorded at a visit. A correction adds a version; earlier ones are
+    kept (like diary entries)."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="visit_measures")
+    kind = models.CharField(max_length=16, choices=VisitKind.choices)
+    period = models.PositiveSmallIntegerField(null=True, blank=True)
+    day = models.DateField()
+    peg_pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    peg_enjoyment = models.PositiveSmallIntegerField(null=True, blank=True)
+    peg_activity = models.PositiveSmallIntegerField(null=True, blank=True)
+    pgic = models.CharField(max_length=24, blank=True)  # ldntrial.core.visit_measures.Pgic
+    version = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    correction_reason = models.CharField(max_length=200, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trial", "kind", "version"], name="one_visit_version_number"
+            ),
+            models.UniqueConstraint(
+                fields=["trial", "kind"],
+                condition=models.Q(is_current=True),
+                name="one_current_visit_per_kind",
+            ),
+        ]

@@ -1,41 +1,96 @@
-"""Reassessment in the web app: the analysis of a trial's diary, the decision and its signature."""
+"""Reassessment in the web app: the analysis of a trial's diary, the decision and its signature.
+
+The analysis is computed once per state of the trial: the key is the analysis version, the
+protocol's fingerprint and a hash of exactly the diary entries and visit measures analysed, so
+a cached result can never be stale. The cache is in-process (``functools.lru_cache`` on that
+key): the analysis is derived data, deterministic and recomputable in milliseconds, so it needs
+no table or serialisation; each server process computes a state at most once
+(docs/decisions/0018).
+
+What a clinician signs is stored whole in the :class:`Reassessment` row: the full analysis
+record (every metric, the visit measures, the suggested decision) and the hashes of the diary
+and visit measures it came from. Verifying a signature checks the HMAC, the content hash, and
+that the trial's diary and visit measures still hash to what was signed; it never needs to
+recompute the analysis.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ldntrial.core.analysis.decision import Decision, Outcome, decide
+from ldntrial.core.analysis.record import analysis_record
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trial
-from ldntrial.core.decision import Decision, Outcome, decide
 from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.protocol import Protocol
+from ldntrial.core.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
 from ldntrial.web import keys
 from ldntrial.web.accounts.models import User
 from ldntrial.web.accounts.security import reauthenticate
 from ldntrial.web.audit.chain import record, snapshot
 from ldntrial.web.audit.models import Action
-from ldntrial.web.clinic.models import DiaryEntry, Reassessment, Trial, TrialStatus
+from ldntrial.web.clinic.models import (
+    DiaryEntry,
+    Reassessment,
+    Trial,
+    TrialStatus,
+    VisitMeasure,
+)
+
+# Part of the cache key: bump it when the analysis or the decision rules change.
+ANALYSIS_VERSION = "3"
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class TrialState:
+    """What the analysis of a trial depends on, and a hash of it."""
+
+    protocol: Protocol
+    observations: tuple[Observation, ...]
+    visits: VisitSummary
+    diary_hash: str
+    visits_hash: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (ANALYSIS_VERSION, self.protocol.fingerprint, self.diary_hash, self.visits_hash)
 
 
 @dataclass(frozen=True)
 class Assessment:
     trial: Trial
-    observations: list[Observation]
+    state: TrialState
     analysis: TrialAnalysis
     decision: Decision
-    diary_hash: str
+
+    @property
+    def observations(self) -> tuple[Observation, ...]:
+        return self.state.observations
+
+    @property
+    def diary_hash(self) -> str:
+        return self.state.diary_hash
 
 
-def observations_of(trial: Trial) -> tuple[list[Observation], str]:
-    """The current diary as core observations, and a hash of exactly what was analysed."""
+def _hash_of(rows: list[list[Any]]) -> str:
+    canonical = json.dumps(rows, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def state_of(trial: Trial) -> TrialState:
+    """The current diary and visit measures as core values, with the hashes of exactly them."""
     entries = list(DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day"))
-    rows = [
+    observations = tuple(
         Observation(
             e.day,
             {k: float(v) for k, v in e.scores.items()},
@@ -43,43 +98,79 @@ def observations_of(trial: Trial) -> tuple[list[Observation], str]:
             frozenset(e.side_effects),
         )
         for e in entries
-    ]
-    canonical = json.dumps(
+    )
+    diary_hash = _hash_of(
         [
             [e.day.isoformat(), e.version, e.scores, e.dose_taken, sorted(e.side_effects)]
             for e in entries
-        ],
-        sort_keys=True,
-        separators=(",", ":"),
+        ]
     )
-    return rows, hashlib.sha256(canonical.encode()).hexdigest()
+    visits = list(
+        VisitMeasure.objects.filter(trial=trial, is_current=True).order_by("kind", "version")
+    )
+    visits_hash = _hash_of(
+        [
+            [
+                v.kind,
+                v.version,
+                v.day.isoformat(),
+                v.peg_pain,
+                v.peg_enjoyment,
+                v.peg_activity,
+                v.pgic,
+            ]
+            for v in visits
+        ]
+    )
+    summary = VisitSummary.of([_visit_record(v) for v in visits])
+    return TrialState(trial.protocol(), observations, summary, diary_hash, visits_hash)
+
+
+def _visit_record(v: VisitMeasure) -> VisitRecord:
+    peg = (
+        None
+        if v.peg_pain is None or v.peg_enjoyment is None or v.peg_activity is None
+        else PegScore(v.peg_pain, v.peg_enjoyment, v.peg_activity)
+    )
+    return VisitRecord(VisitKind(v.kind), v.day, peg, Pgic(v.pgic) if v.pgic else None, v.period)
+
+
+@dataclass(frozen=True)
+class _Computation:
+    """The inputs of one analysis, hashed and compared by their key only."""
+
+    key: tuple[str, str, str, str]
+    state: TrialState = field(compare=False, hash=False)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _computed(inputs: _Computation) -> tuple[TrialAnalysis, Decision]:
+    state = inputs.state
+    analysis = analyse_trial(state.protocol, state.observations)
+    return analysis, decide(analysis, state.observations, state.visits)
+
+
+def clear_cache() -> None:
+    _computed.cache_clear()
 
 
 def assess(trial: Trial) -> Assessment:
-    protocol = trial.protocol()
-    rows, diary_hash = observations_of(trial)
-    analysis = analyse_trial(protocol, rows)
-    return Assessment(trial, rows, analysis, decide(analysis, rows), diary_hash)
+    state = state_of(trial)
+    analysis, decision = _computed(_Computation(state.key, state))
+    return Assessment(trial, state, analysis, decision)
 
 
 def signed_content(
     assessment: Assessment, *, final: Outcome, reason: str, signer: User
 ) -> dict[str, Any]:
-    primary = assessment.analysis.primary
-
-    def r(x: float | None) -> float | None:
-        return None if x is None else round(x, 4)
-
+    """Everything the clinician saw and decided, as stored and hashed with the signature."""
     return {
         "trial": assessment.trial.pk,
         "protocol_fingerprint": assessment.analysis.protocol.fingerprint,
-        "diary_sha256": assessment.diary_hash,
-        "primary": {
-            "metric": primary.metric.key,
-            "effect_mean": r(primary.effect_mean),
-            "interval_95": [r(x) for x in primary.interval] if primary.interval else None,
-            "p_better_than_mcid": r(primary.p_better_than_mcid),
-        },
+        "diary_sha256": assessment.state.diary_hash,
+        "visits_sha256": assessment.state.visits_hash,
+        "analysis_version": ANALYSIS_VERSION,
+        "analysis": analysis_record(assessment.analysis, assessment.decision),
         "suggested": {
             "outcome": assessment.decision.outcome.value,
             "rule": assessment.decision.rule.value,
@@ -161,8 +252,9 @@ def sign(
     return item
 
 
-def is_valid(item: Reassessment) -> bool:
-    """The signature holds, and the data it signed are still the data we have."""
+def is_valid(item: Reassessment, state: TrialState | None = None) -> bool:
+    """The signature holds, the stored content is what was signed, and the trial's diary and
+    visit measures are still the ones it was signed on (no analysis is recomputed)."""
     good = keys.ring(keys.Purpose.SIGNING).check(
         signature_message(item.content_hash, item.signed_by_id, item.signed_at),
         item.signature_key_id,
@@ -170,15 +262,18 @@ def is_valid(item: Reassessment) -> bool:
     )
     if not good:  # a wrong MAC, or a key id the ring does not hold
         return False
-    if _hash(item.content) != item.content_hash:
+    content = item.content
+    if _hash(content) != item.content_hash:
         return False
-    current = signed_content(
-        assess(item.trial),
-        final=Outcome(item.final_outcome),
-        reason=item.override_reason,
-        signer=item.signed_by,
+    now = state or state_of(item.trial)
+    return (
+        content.get("protocol_fingerprint") == now.protocol.fingerprint
+        and content.get("diary_sha256") == now.diary_hash
+        and content.get("visits_sha256", _EMPTY) == now.visits_hash
     )
-    return _hash(current) == item.content_hash
+
+
+_EMPTY = _hash_of([])  # signatures made before visit measures existed covered none
 
 
 def latest(trial: Trial) -> Reassessment | None:

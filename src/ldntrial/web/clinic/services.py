@@ -18,6 +18,7 @@ from ldntrial.core.compounding import compounding_order
 from ldntrial.core.diary import check_day_open, validate_entry
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.protocol import Protocol, require_time_zone
+from ldntrial.core.protocol_document import protocol_to_document
 from ldntrial.core.screening.intervals import check_first_dose, check_last_dose
 from ldntrial.reports.prescription import container_labels, prescription_text
 from ldntrial.web.accounts.models import User
@@ -31,6 +32,7 @@ from ldntrial.web.clinic.models import (
     PrescriptionStatus,
     Trial,
     TrialStatus,
+    VisitMeasure,
 )
 
 
@@ -170,7 +172,7 @@ def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
         trial = Trial.objects.create(
             clinic=patient.clinic,
             patient=patient,
-            protocol_document=protocol.document(),
+            protocol_document=protocol_to_document(protocol),
             fingerprint=protocol.fingerprint,
             created_by=by,
         )
@@ -209,7 +211,7 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
         before = _trial_snapshot(trial)
         now = timezone.now()
         locked = trial.protocol().lock(at=now)
-        trial.protocol_document = locked.document()
+        trial.protocol_document = protocol_to_document(locked)
         trial.fingerprint = locked.fingerprint
         trial.status = TrialStatus.ACTIVE
         trial.started_at = now
@@ -461,3 +463,71 @@ def update_situations(
             reason="screening situations updated",
         )
     return patient
+
+
+def record_visit(
+    *,
+    by: User,
+    trial: Trial,
+    kind: str,
+    day: dt.date,
+    today: dt.date,
+    peg: dict[str, Any] | None,
+    pgic: str | None,
+    correction_reason: str = "",
+) -> VisitMeasure:
+    """Record the PEG and/or PGIC of a visit, by the patient or by their clinician. A second
+    record of the same visit is a correction: it needs a reason and keeps the earlier one."""
+    from ldntrial.core.visit_measures import VisitKind as CoreVisitKind
+    from ldntrial.core.visit_measures import validate_visit
+
+    if trial.status != TrialStatus.ACTIVE:
+        raise InvalidValue("this trial has not started yet")
+    try:
+        visit_kind = CoreVisitKind(kind)
+    except ValueError:
+        raise InvalidValue(f"{kind!r} is not a visit: use baseline or reassessment") from None
+    checked = validate_visit(
+        trial.protocol(), kind=visit_kind, day=day, today=today, peg=peg, pgic=pgic
+    )
+    reason = correction_reason.strip()
+    with transaction.atomic():
+        current = (
+            VisitMeasure.objects.select_for_update()
+            .filter(trial=trial, kind=visit_kind.value, is_current=True)
+            .first()
+        )
+        if current is not None and not reason:
+            raise FieldErrors(
+                {"correction_reason": "this visit is recorded already: say why you change it"}
+            )
+        before = None
+        if current is not None:
+            before = snapshot(current)
+            current.is_current = False
+            current.save(update_fields=["is_current"])
+        items = checked.peg.items() if checked.peg is not None else {}
+        item = VisitMeasure.objects.create(
+            clinic=trial.clinic,
+            trial=trial,
+            kind=visit_kind.value,
+            day=day,
+            peg_pain=items.get("pain"),
+            peg_enjoyment=items.get("enjoyment"),
+            peg_activity=items.get("activity"),
+            pgic="" if checked.pgic is None else checked.pgic.value,
+            version=1 if current is None else current.version + 1,
+            correction_reason=reason if current is not None else "",
+            submitted_by=by,
+        )
+        record(
+            by=by,
+            action=Action.CREATE if current is None else Action.UPDATE,
+            instance=item,
+            clinic_id=trial.clinic_id,
+            patient_id=trial.patient_id,
+            before=before,
+            after=snapshot(item),
+            reason=reason or f"{visit_kind.value} visit measures",
+        )
+    return item

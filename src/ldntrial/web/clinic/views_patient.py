@@ -12,12 +12,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ldntrial import data
 from ldntrial.core.diary import check_day_open, is_dosing_day, open_days
 from ldntrial.core.errors import InvalidValue
+from ldntrial.core.visit_measures import open_visits
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.web.access import current_user, own_active_trial, own_patient, role_required
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import DiaryForm, fresh_key
-from ldntrial.web.clinic.models import DiaryEntry
+from ldntrial.web.clinic.models import DiaryEntry, VisitMeasure
 from ldntrial.web.form_errors import show_errors
 
 patient_only = role_required(Role.PATIENT)
@@ -39,7 +40,14 @@ def today(request: HttpRequest) -> HttpResponse:
         now = queries.today_for(patient)
         filled = {e.day for e in queries.current_entries(trial)}
         step = protocol.titration.step_on(now)
+        recorded = set(
+            VisitMeasure.objects.filter(trial=trial, is_current=True).values_list("kind", flat=True)
+        )
         context |= {
+            "visits": [
+                {"kind": kind, "done": kind.value in recorded}
+                for kind in open_visits(protocol, today=now)
+            ],
             "protocol": protocol,
             "today": now,
             "days": [{"day": d, "filled": d in filled} for d in open_days(protocol, today=now)],

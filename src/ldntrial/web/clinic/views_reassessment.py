@@ -1,25 +1,29 @@
-"""Reassessment: the report, the clinician's signed decision, the patient's summary."""
+"""Reassessment: the report, the visit measures, the clinician's signed decision, the patient's
+summary. Each request analyses the trial at most once (reassessment.assess, cached by state)."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
-from ldntrial.core.decision import Outcome
+from ldntrial.core.analysis.decision import Outcome
 from ldntrial.core.errors import InvalidValue
+from ldntrial.core.visit_measures import VisitKind, open_visits
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import Signature, patient_summary_text, report_html
 from ldntrial.web.access import current_user, in_clinic, own_active_trial, role_required
 from ldntrial.web.accounts.models import Role
-from ldntrial.web.clinic import reassessment, services
-from ldntrial.web.clinic.forms import SignForm
+from ldntrial.web.clinic import queries, reassessment, services
+from ldntrial.web.clinic.forms import SignForm, VisitForm
 from ldntrial.web.clinic.models import Trial, TrialStatus
 from ldntrial.web.form_errors import show_errors
 
+CLINIC_VISITS = [VisitKind.BASELINE, VisitKind.REASSESSMENT]
 
-def _signature(trial: Trial) -> Signature | None:
+
+def _signature(trial: Trial, state: reassessment.TrialState) -> Signature | None:
     item = reassessment.latest(trial)
     if item is None:
         return None
@@ -28,70 +32,124 @@ def _signature(trial: Trial) -> Signature | None:
         signed_at=item.signed_at,
         final_outcome=Outcome(item.final_outcome),
         override_reason=item.override_reason,
-        valid=reassessment.is_valid(item),
+        valid=reassessment.is_valid(item, state),
     )
 
 
-def _report(trial: Trial) -> tuple[reassessment.Assessment, str]:
+def _report(trial: Trial) -> tuple[reassessment.Assessment, str, Signature | None]:
     assessment = reassessment.assess(trial)
+    signature = _signature(trial, assessment.state)
     html = report_html(
         assessment.analysis,
         assessment.decision,
         assessment.observations,
         patient_label=trial.patient.label,
         condition_name=data.conditions().get(assessment.analysis.protocol.condition).name,
-        signature=_signature(trial),
+        signature=signature,
     )
-    return assessment, html
+    return assessment, html, signature
+
+
+def _active_trial(request: HttpRequest, trial_id: int) -> Trial:
+    trial = in_clinic(Trial, current_user(request), pk=trial_id)
+    if trial.status != TrialStatus.ACTIVE:
+        raise Http404
+    return trial
+
+
+def _page(
+    request: HttpRequest,
+    trial: Trial,
+    *,
+    form: SignForm | None = None,
+    visit_form: VisitForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    assessment, html, signature = _report(trial)
+    if form is None:
+        form = SignForm(initial={"final_outcome": assessment.decision.outcome.value})
+    if visit_form is None:
+        today = queries.today_for(trial.patient)
+        visit_form = VisitForm(
+            kinds=CLINIC_VISITS,
+            clinician=True,
+            initial={"day": today, "kind": VisitKind.REASSESSMENT.value},
+        )
+    body = html[html.index("<body>") + 6 : html.index("</body>")]
+    return render(
+        request,
+        "clinic/reassessment.html",
+        {
+            "trial": trial,
+            "report": body,
+            "form": form,
+            "visit_form": visit_form,
+            "signature": signature,
+        },
+        status=status,
+    )
 
 
 @role_required(Role.CLINICIAN)
 @require_http_methods(["GET", "POST"])
 def reassessment_page(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
-    trial = in_clinic(Trial, user, pk=trial_id)
-    if trial.status != TrialStatus.ACTIVE:
-        raise Http404
+    trial = _active_trial(request, trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"reassessment of trial {trial.pk}")
-    form = SignForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                reassessment.sign(
-                    by=user,
-                    trial=trial,
-                    final=Outcome(form.cleaned_data["final_outcome"]),
-                    reason=form.cleaned_data["override_reason"],
-                    password=form.cleaned_data["password"],
-                    request=request,
-                )
-            except InvalidValue as error:
-                show_errors(form, error)
-            else:
-                return redirect("clinic:reassessment", trial.pk)
-    assessment, html = _report(trial)
     if request.method == "GET":
-        form = SignForm(initial={"final_outcome": assessment.decision.outcome.value})
-    body = html[html.index("<body>") + 6 : html.index("</body>")]
-    return render(
-        request,
-        "clinic/reassessment.html",
-        {"trial": trial, "report": body, "form": form, "signature": _signature(trial)},
-        status=status,
-    )
+        return _page(request, trial)
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            reassessment.sign(
+                by=user,
+                trial=trial,
+                final=Outcome(form.cleaned_data["final_outcome"]),
+                reason=form.cleaned_data["override_reason"],
+                password=form.cleaned_data["password"],
+                request=request,
+            )
+        except InvalidValue as error:
+            show_errors(form, error)
+        else:
+            return redirect("clinic:reassessment", trial.pk)
+    return _page(request, trial, form=form, status=400)
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def visit_record(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """The clinician records the PEG/PGIC the patient gave at a visit."""
+    user = current_user(request)
+    trial = _active_trial(request, trial_id)
+    form = VisitForm(request.POST, kinds=CLINIC_VISITS, clinician=True)
+    if form.is_valid():
+        c = form.cleaned_data
+        try:
+            services.record_visit(
+                by=user,
+                trial=trial,
+                kind=c["kind"],
+                day=c["day"],
+                today=queries.today_for(trial.patient),
+                peg=form.peg(),
+                pgic=c.get("pgic") or None,
+                correction_reason=c["correction_reason"],
+            )
+        except InvalidValue as error:
+            show_errors(form, error, prefixes=("", "peg_"))
+        else:
+            return redirect("clinic:reassessment", trial.pk)
+    return _page(request, trial, visit_form=form, status=400)
 
 
 @role_required(Role.CLINICIAN)
 @require_safe
 def report_pdf(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
-    trial = in_clinic(Trial, user, pk=trial_id)
-    if trial.status != TrialStatus.ACTIVE:
-        raise Http404
+    trial = _active_trial(request, trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"report of trial {trial.pk}")
-    _, html = _report(trial)
+    _, html, _ = _report(trial)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ldn-trial-{trial.pk}-report.pdf"'
     return response
@@ -103,8 +161,48 @@ def patient_summary(request: HttpRequest) -> HttpResponse:
     trial = own_active_trial(current_user(request))
     if trial is None:
         raise Http404
-    signature = _signature(trial)
+    assessment = reassessment.assess(trial)
+    signature = _signature(trial, assessment.state)
     lines: list[str] = []
     if signature is not None and signature.valid:
-        lines = patient_summary_text(reassessment.assess(trial).analysis, signature.final_outcome)
+        lines = patient_summary_text(assessment.analysis, signature.final_outcome)
     return render(request, "patient/summary.html", {"lines": lines, "signed": bool(lines)})
+
+
+@role_required(Role.PATIENT)
+@require_http_methods(["GET", "POST"])
+def patient_visit(request: HttpRequest, kind: str) -> HttpResponse:
+    """The patient answers the PEG (and at the end the PGIC) in their own app."""
+    user = current_user(request)
+    trial = own_active_trial(user)
+    if trial is None:
+        raise Http404
+    try:
+        visit = VisitKind(kind)
+    except ValueError:
+        raise Http404 from None
+    today = queries.today_for(trial.patient)
+    if visit not in open_visits(trial.protocol(), today=today):
+        raise Http404
+    form = VisitForm(request.POST or None, kinds=[visit], clinician=False)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            c = form.cleaned_data
+            try:
+                services.record_visit(
+                    by=user,
+                    trial=trial,
+                    kind=visit.value,
+                    day=today,
+                    today=today,
+                    peg=form.peg(),
+                    pgic=c.get("pgic") or None,
+                    correction_reason=c["correction_reason"],
+                )
+            except InvalidValue as error:
+                show_errors(form, error, prefixes=("", "peg_"))
+            else:
+                return redirect("patient:today")
+    return render(request, "patient/visit.html", {"form": form, "kind": visit}, status=status)

@@ -5,12 +5,24 @@ overrides with a reason):
 
 1. ``insufficient_data`` -> adjust (extend): the primary metric lacks the days the protocol asks.
 2. ``low_adherence`` -> adjust: fewer than 80% of reported doses were taken (at least 7 reported).
-3. ``success_criterion_met`` -> continue: the probability that the pre-set criterion is met
-   reaches the protocol's threshold.
+3. When the probability that the pre-set criterion is met reaches the protocol's threshold:
+   - if the protocol also asks for a global impression of change (PGIC) of at least some level:
+     ``pgic_missing`` -> adjust (record it) when there is none, ``pgic_not_met`` -> adjust
+     (discuss) when it is below that level;
+   - otherwise ``success_criterion_met`` -> continue.
 4. ``tolerability`` -> adjust (dose or timing): side effects still reported in the last 14 days.
 5. ``partial_response`` -> adjust (dose, timing or a longer trial): probably better than
    baseline (P >= 0.8) but the criterion is not met.
-6. ``criterion_not_met`` -> stop.
+6. ``inconclusive`` -> adjust (extend): the criterion is neither likely nor unlikely, its
+   probability between 1 - threshold and the threshold (0.2-0.8 by default).
+7. ``criterion_not_met`` -> stop: the criterion is unlikely (probability at most 1 - threshold).
+
+Stop needs evidence against the pre-set benefit, not only the absence of evidence for it: with
+stop after any miss, 5% of simulated patients whose pain truly fell by 40% were told to stop
+(docs/decisions/0017).
+
+The operating characteristics of these rules on simulated diaries (how often each outcome
+follows a true change of 0-50%) are in docs/validation.md.
 """
 
 from __future__ import annotations
@@ -18,9 +30,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ldntrial.core.analysis.trial import Observation, Sufficiency, TrialAnalysis
+from ldntrial.core.visit_measures import VisitSummary
 
 MIN_ADHERENCE = 0.8
 MIN_DOSES_FOR_ADHERENCE = 7
@@ -38,8 +51,11 @@ class Rule(enum.Enum):
     INSUFFICIENT_DATA = "insufficient_data"
     LOW_ADHERENCE = "low_adherence"
     SUCCESS_CRITERION_MET = "success_criterion_met"
+    PGIC_MISSING = "pgic_missing"
+    PGIC_NOT_MET = "pgic_not_met"
     TOLERABILITY = "tolerability"
     PARTIAL_RESPONSE = "partial_response"
+    INCONCLUSIVE = "inconclusive"
     CRITERION_NOT_MET = "criterion_not_met"
 
 
@@ -70,6 +86,7 @@ class Decision:
     adherence: Adherence
     side_effects: tuple[SideEffectCourse, ...]
     probability_met: float | None
+    visits: VisitSummary = field(default_factory=VisitSummary)
 
 
 def adherence_of(observations: Iterable[Observation]) -> Adherence:
@@ -94,16 +111,22 @@ def side_effect_courses(observations: Iterable[Observation]) -> tuple[SideEffect
     )
 
 
-def decide(analysis: TrialAnalysis, observations: Iterable[Observation]) -> Decision:
+def decide(
+    analysis: TrialAnalysis,
+    observations: Iterable[Observation],
+    visits: VisitSummary | None = None,
+) -> Decision:
     rows = list(observations)
+    seen = visits or VisitSummary()
     adherence = adherence_of(rows)
     effects = side_effect_courses(rows)
     primary = analysis.primary
-    threshold = analysis.protocol.success.probability
+    criterion = analysis.protocol.success
+    threshold = criterion.probability
     p_met = primary.p_better_than_mcid
 
     def made(outcome: Outcome, rule: Rule, text: str) -> Decision:
-        return Decision(outcome, rule, text, adherence, effects, p_met)
+        return Decision(outcome, rule, text, adherence, effects, p_met, seen)
 
     if primary.sufficiency is Sufficiency.INSUFFICIENT or p_met is None:
         return made(
@@ -126,12 +149,34 @@ def decide(analysis: TrialAnalysis, observations: Iterable[Observation]) -> Deci
             "works; agree a plan for taking it and extend.",
         )
     if p_met >= threshold:
-        return made(
-            Outcome.CONTINUE,
-            Rule.SUCCESS_CRITERION_MET,
-            f"The success criterion fixed in advance is met with probability {p_met:.0%} "
-            f"(threshold {threshold:.0%}).",
+        met = (
+            f"The diary meets the success criterion fixed in advance with probability "
+            f"{p_met:.0%} (threshold {threshold:.0%})"
         )
+        wanted = criterion.pgic_at_least
+        if wanted is not None and seen.pgic is None:
+            return made(
+                Outcome.ADJUST,
+                Rule.PGIC_MISSING,
+                f"{met}, but the protocol also asks for the patient's global impression of "
+                f"change ({wanted.value.replace('_', ' ')} or better) and none is recorded: "
+                "record it before deciding.",
+            )
+        if wanted is not None and seen.pgic is not None and not seen.pgic.at_least(wanted):
+            return made(
+                Outcome.ADJUST,
+                Rule.PGIC_NOT_MET,
+                f"{met}, but the patient's global impression of change is "
+                f"'{seen.pgic.value.replace('_', ' ')}', below the "
+                f"'{wanted.value.replace('_', ' ')}' the protocol also asks: discuss it with "
+                "the patient; consider a longer trial or an adjustment.",
+            )
+        also = (
+            f"; the patient's global impression of change is '{seen.pgic.value.replace('_', ' ')}'"
+            if wanted is not None and seen.pgic is not None
+            else ""
+        )
+        return made(Outcome.CONTINUE, Rule.SUCCESS_CRITERION_MET, f"{met}{also}.")
     ongoing = [e.name for e in effects if not e.settled]
     if ongoing:
         return made(
@@ -148,9 +193,17 @@ def decide(analysis: TrialAnalysis, observations: Iterable[Observation]) -> Deci
             f"criterion is not met (probability {p_met:.0%}): consider adjusting the dose or "
             "a longer trial, or stop.",
         )
+    if p_met > 1 - threshold:
+        return made(
+            Outcome.ADJUST,
+            Rule.INCONCLUSIVE,
+            f"Inconclusive: the success criterion is met with probability {p_met:.0%}, neither "
+            f"likely (at least {threshold:.0%}) nor unlikely (at most {1 - threshold:.0%}): "
+            "consider a longer trial before deciding.",
+        )
     return made(
         Outcome.STOP,
         Rule.CRITERION_NOT_MET,
-        f"The success criterion fixed in advance is not met (probability {p_met:.0%}, "
-        f"threshold {threshold:.0%}).",
+        f"The success criterion fixed in advance is not met: its probability is {p_met:.0%} "
+        f"(at most {1 - threshold:.0%}), and the diary does not show a probable improvement.",
     )
