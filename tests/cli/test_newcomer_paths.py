@@ -46,9 +46,25 @@ def test_createadmin_in_a_fresh_directory_creates_the_database_first(tmp_path):
     assert "Created clinic admin admin for My clinic" in made.stdout
 
 
+def _commands():
+    import typer
+
+    from ldntrial.cli import app
+
+    def walk(group, prefix):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):  # a group of commands
+                yield from walk(command, [*prefix, name])
+            else:
+                yield [*prefix, name]
+
+    return list(walk(typer.main.get_command(app), []))
+
+
 def test_every_help_page_shows_values_not_types(tmp_path):
-    for command in (["plan"], ["screen"], ["analyze"], ["evidence"], ["audit", "verify"]):
+    commands = _commands()
+    assert ["audit", "verify"] in commands
+    for command in commands:
         shown = ldntrial(tmp_path, *command, "--help")
-        assert shown.returncode == 0
-        assert "<bool>" not in shown.stdout
-        assert "<list" not in shown.stdout
+        assert shown.returncode == 0, command
+        assert "<" not in shown.stdout, (command, shown.stdout)

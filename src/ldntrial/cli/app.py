@@ -67,15 +67,15 @@ class Environment:
         return system
 
 
-def _show_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+def _show_type(self: Any, ctx: Any) -> str | None:
     """The value column of --help: nothing for a flag (Typer 0.29 shows "<bool>" there, as if
     --json took a value) and click's words (TEXT, INTEGER, TEXT... when repeatable)."""
     if self.metavar is not None:
         return str(self.metavar)
-    if self.is_flag:
+    if getattr(self, "is_flag", False):
         return None
-    shown = _TYPER_SHOW_TYPE(self, ctx)
-    return None if shown is None else _METAVARS.get(shown, shown)
+    shown = _TYPER_SHOW_TYPE[type(self)](self, ctx)
+    return None if shown is None else _METAVARS.get(shown.removesuffix("..."), shown)
 
 
 _METAVARS = {
@@ -83,13 +83,17 @@ _METAVARS = {
     "<int>": "INTEGER",
     "<float>": "NUMBER",
     "<Path>": "PATH",
+    "<path>": "PATH",
     "<list[str]>": "TEXT...",
     "<list[Path]>": "PATH...",
 }
 
 
-_TYPER_SHOW_TYPE = typer.core.TyperOption.display_type_rich
-typer.core.TyperOption.display_type_rich = _show_type  # type: ignore[method-assign]
+_TYPER_SHOW_TYPE = {
+    kind: kind.display_type_rich for kind in (typer.core.TyperOption, typer.core.TyperArgument)
+}
+for _kind in _TYPER_SHOW_TYPE:
+    _kind.display_type_rich = _show_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     help="Plan and run time-limited, honest trials of low-dose naltrexone (LDN).",
