@@ -22,8 +22,8 @@ from ldntrial.core.analysis.decision import decide
 from ldntrial.core.analysis.simulation import simulate
 from ldntrial.core.analysis.trial import Observation, analyse_trial, analyse_trials
 from ldntrial.core.analysis.validation import REALISTIC, schedule_of
-from ldntrial.core.protocol import Protocol
-from ldntrial.core.protocol_design import design_protocol
+from ldntrial.core.trial.design import design_protocol
+from ldntrial.core.trial.protocol import Protocol
 
 START = dt.date(2027, 1, 4)
 METRICS = ("pain", "sleep_quality", "function")

@@ -13,14 +13,14 @@ import numpy as np
 
 from benchmarks.timing import best
 from ldntrial.core.analysis.pooling import pool
-from ldntrial.core.diary import SideEffect
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
-from ldntrial.core.instruments import Direction
-from ldntrial.core.protocol import Design
 from ldntrial.core.registry.analysis import analyse
 from ldntrial.core.registry.flow import completers
 from ldntrial.core.registry.summaries import Completion, PatientSummary, cohorts
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.instruments import Direction
+from ldntrial.core.trial.protocol import Design
 
 
 def summaries(n: int, seed: int = 15) -> tuple[np.ndarray, np.ndarray]:

@@ -16,9 +16,9 @@ import pytest
 
 from ldntrial import data
 from ldntrial.core.conditions import ConditionCatalogue
-from ldntrial.core.drug import LdnProfile
-from ldntrial.core.instruments import InstrumentCatalogue
-from ldntrial.core.protocol_design import design_protocol
+from ldntrial.core.trial.design import design_protocol
+from ldntrial.core.trial.drug import LdnProfile
+from ldntrial.core.trial.instruments import InstrumentCatalogue
 
 ANA_TZ = "Europe/London"
 BEA_TZ = "America/New_York"

@@ -9,13 +9,13 @@ import pytest
 
 from ldntrial import data
 from ldntrial.core.conditions import parse_conditions
-from ldntrial.core.drug import parse_profile
 from ldntrial.core.errors import DataFileError, InvalidValue
-from ldntrial.core.evidence_summary import parse_context
-from ldntrial.core.instruments import Metric, parse_instruments
+from ldntrial.core.evidence.summary import parse_context
 from ldntrial.core.screening.catalogue import parse_medicines
 from ldntrial.core.screening.rules import parse_rules
 from ldntrial.core.sources import Source, Verification
+from ldntrial.core.trial.drug import parse_profile
+from ldntrial.core.trial.instruments import Metric, parse_instruments
 
 PARSERS = {
     "conditions.yaml": parse_conditions,

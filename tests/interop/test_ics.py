@@ -8,10 +8,10 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from ldntrial.core.compounding import Capsules, default_capsules, oral_liquid
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
-from ldntrial.core.titration import TitrationPlan, plan_titration
+from ldntrial.core.trial.compounding import Capsules, default_capsules, oral_liquid
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.titration import TitrationPlan, plan_titration
 from ldntrial.interop.ics import dose_instruction, dosing_calendar
 from tests.conftest import ANA_TZ, BEA_TZ, NOW
 

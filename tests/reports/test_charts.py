@@ -1,7 +1,7 @@
 import datetime as dt
 from xml.etree import ElementTree
 
-from ldntrial.core.protocol import Phase, PhaseKind
+from ldntrial.core.trial.protocol import Phase, PhaseKind
 from ldntrial.reports.charts import Series, daily_chart
 
 FIRST = dt.date(2027, 1, 1)

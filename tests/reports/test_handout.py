@@ -8,7 +8,7 @@ import textstat
 
 from ldntrial import data
 from ldntrial.reports.handout import handout_html, handout_pdf, handout_text
-from tests.core.test_evidence import NUMBER, numbers_in_records, summary
+from tests.core.evidence.builders import NUMBER, numbers_in_records, summary
 
 
 def test_the_fibromyalgia_handout_gives_the_largest_trial_in_natural_frequencies():

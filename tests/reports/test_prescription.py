@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 from ldntrial import data
-from ldntrial.core.compounding import compounding_order, oral_liquid
-from ldntrial.core.protocol_design import design_protocol
+from ldntrial.core.trial.compounding import compounding_order, oral_liquid
+from ldntrial.core.trial.design import design_protocol
 from ldntrial.reports.prescription import prescription_text
 from tests.conftest import NOW
 

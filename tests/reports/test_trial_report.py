@@ -2,9 +2,9 @@
 
 from ldntrial.core.analysis.decision import decide
 from ldntrial.core.analysis.trial import analyse_trial
-from ldntrial.core.visit_measures import PegScore, Pgic, VisitSummary
+from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitSummary
 from ldntrial.reports.trial_report import report_html
-from tests.core.analysis.test_trial import diary
+from tests.core.analysis.builders import diary
 
 
 def test_the_report_states_the_method_and_what_it_assumes(protocol):

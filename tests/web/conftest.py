@@ -18,7 +18,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from ldntrial import data
-from ldntrial.core.planning import PlanChoices, design_from_choices
+from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.clinic import services

@@ -21,8 +21,8 @@ from ldntrial.core.analysis.decision import decide
 from ldntrial.core.analysis.record import analysis_record
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trials
 from ldntrial.core.errors import InvalidValue, LdnTrialError
-from ldntrial.core.protocol import Protocol
-from ldntrial.core.visit_measures import PegScore, Pgic, VisitSummary
+from ldntrial.core.trial.protocol import Protocol
+from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitSummary
 from ldntrial.interop.csv_io import read_diary
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import report_html

@@ -18,14 +18,14 @@ from rich.console import Console
 
 from ldntrial import data
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue, LdnTrialError
-from ldntrial.core.protocol import (
+from ldntrial.core.trial.document import protocol_from_document
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.protocol import (
     Protocol,
     require_time_zone,
 )
-from ldntrial.core.protocol_document import protocol_from_document
-from ldntrial.core.titration import (
+from ldntrial.core.trial.titration import (
     DoseStep,
     StepReason,
     parse_timing,

@@ -13,7 +13,7 @@ from ldntrial.cli.app import (
     environment_of,
 )
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.evidence_summary import summarise, summary_json
+from ldntrial.core.evidence.summary import summarise, summary_json
 from ldntrial.reports.evidence_text import evidence_text
 from ldntrial.reports.handout import handout_text
 

@@ -21,14 +21,14 @@ from ldntrial.cli.app import (
     read_protocol,
     write_atomically,
 )
-from ldntrial.core.compounding import (
+from ldntrial.core.trial.choices import PlanChoices, design_from_choices
+from ldntrial.core.trial.compounding import (
     compounding_order,
 )
-from ldntrial.core.planning import PlanChoices, design_from_choices
-from ldntrial.core.protocol import (
+from ldntrial.core.trial.document import protocol_to_document
+from ldntrial.core.trial.protocol import (
     require_time_zone,
 )
-from ldntrial.core.protocol_document import protocol_to_document
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.reports.prescription import prescription_text
 from ldntrial.reports.protocol_summary import protocol_summary

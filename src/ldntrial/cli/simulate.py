@@ -21,8 +21,8 @@ from ldntrial.core.analysis.validation import (
     with_titration,
 )
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.protocol import Protocol, TitrationHandling
-from ldntrial.core.protocol_design import design_protocol
+from ldntrial.core.trial.design import design_protocol
+from ldntrial.core.trial.protocol import Protocol, TitrationHandling
 
 # The protocol simulated when none is given: the usual fibromyalgia plan (a fixed start, so that
 # the same command prints the same numbers on any day).

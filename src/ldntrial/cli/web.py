@@ -15,7 +15,7 @@ from ldntrial.cli.app import (
     environment_of,
     keys_app,
 )
-from ldntrial.core.errors import IntegrityError, InvalidValue
+from ldntrial.core.errors import IntegrityFailure, InvalidValue
 
 # The web app's jobs. Django is set up only when one of these runs.
 
@@ -126,7 +126,7 @@ def audit_verify(
             raise InvalidValue(f"{path} is not a file of exported anchor lines")
     count, chains, problems = commands.verify_audit(list(anchors or []))
     if problems:
-        raise IntegrityError(
+        raise IntegrityFailure(
             f"the audit trail is broken ({len(problems)} problem(s)): " + "; ".join(problems)
         )
     env.console.print(

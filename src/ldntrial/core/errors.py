@@ -45,8 +45,9 @@ class ProtocolLocked(LdnTrialError):
     """An attempt to change a protocol after it was locked."""
 
 
-class IntegrityError(LdnTrialError):
-    """Stored content does not match its fingerprint: it was changed after locking."""
+class IntegrityFailure(LdnTrialError):
+    """Stored content does not match its fingerprint or its audit trail: it was changed after
+    locking or outside the application (exit 3). Not Django's database IntegrityError."""
 
     exit_code = 3
 

@@ -10,16 +10,16 @@ from importlib import resources
 import yaml
 
 from ldntrial.core.conditions import ConditionCatalogue, parse_conditions
-from ldntrial.core.drug import LdnProfile, parse_profile
 from ldntrial.core.errors import DataFileError
-from ldntrial.core.evidence import StudyLibrary, parse_studies
-from ldntrial.core.evidence_summary import EvidenceContext, parse_context
-from ldntrial.core.instruments import InstrumentCatalogue, parse_instruments
+from ldntrial.core.evidence.studies import StudyLibrary, parse_studies
+from ldntrial.core.evidence.summary import EvidenceContext, parse_context
 from ldntrial.core.screening.catalogue import MedicineCatalogue, parse_medicines
 from ldntrial.core.screening.matching import Matcher
 from ldntrial.core.screening.rules import Rules, parse_rules
 from ldntrial.core.screening.vocabulary import Vocabulary, parse_vocabulary
-from ldntrial.core.visit_instruments import VisitInstruments, parse_visit_instruments
+from ldntrial.core.trial.drug import LdnProfile, parse_profile
+from ldntrial.core.trial.instruments import InstrumentCatalogue, parse_instruments
+from ldntrial.core.trial.visit_instruments import VisitInstruments, parse_visit_instruments
 
 # A folder name that is not a Python identifier, so that it can never shadow vocabulary().
 VOCABULARY = "medicine-names/names.tsv.gz"

@@ -19,9 +19,9 @@ import datetime as dt
 import io
 
 from ldntrial.core.analysis.trial import Observation
-from ldntrial.core.diary import SideEffect
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.protocol import Protocol
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.protocol import Protocol
 
 OPTIONAL = ("dose_taken", "side_effects")
 MAX_ERRORS_SHOWN = 10

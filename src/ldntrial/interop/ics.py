@@ -12,11 +12,11 @@ from collections.abc import Mapping
 
 from icalendar import Alarm, Calendar, Event
 
-from ldntrial.core.compounding import Formulation, OralLiquid, fewest_capsules
 from ldntrial.core.doses import plain_number
-from ldntrial.core.drug import Timing
-from ldntrial.core.protocol import require_time_zone
-from ldntrial.core.titration import DoseStep, TitrationSchedule
+from ldntrial.core.trial.compounding import Formulation, OralLiquid, fewest_capsules
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.protocol import require_time_zone
+from ldntrial.core.trial.titration import DoseStep, TitrationSchedule
 
 PRODID = "-//ldntrial//dosing calendar//EN"
 DOSE_EVENT_MINUTES = 5

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from ldntrial.core.protocol import Phase, PhaseKind
+from ldntrial.core.trial.protocol import Phase, PhaseKind
 
 PHASE_FILL = {
     PhaseKind.BASELINE: "#eef2f7",

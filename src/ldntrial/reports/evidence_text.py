@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ldntrial.core.evidence import Study
-from ldntrial.core.evidence_summary import Summary
+from ldntrial.core.evidence.studies import Study
+from ldntrial.core.evidence.summary import Summary
 
 
 def _study_line(s: Study) -> list[str]:

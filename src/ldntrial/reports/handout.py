@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
-from ldntrial.core.drug import LdnProfile
-from ldntrial.core.evidence import Direction, Study
-from ldntrial.core.evidence_summary import Summary
-from ldntrial.core.grading import Certainty
+from ldntrial.core.evidence.grading import Certainty
+from ldntrial.core.evidence.studies import Direction, Study
+from ldntrial.core.evidence.summary import Summary
+from ldntrial.core.trial.drug import LdnProfile
 from ldntrial.reports.pdf import html_to_pdf
 
 PLAIN_CERTAINTY = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ldntrial.core.compounding import CompoundingOrder, OralLiquid
 from ldntrial.core.doses import plain_number
-from ldntrial.core.drug import LdnProfile
-from ldntrial.core.protocol import Protocol
+from ldntrial.core.trial.compounding import CompoundingOrder, OralLiquid
+from ldntrial.core.trial.drug import LdnProfile
+from ldntrial.core.trial.protocol import Protocol
 from ldntrial.interop.ics import dose_instruction
 
 

@@ -7,9 +7,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ldntrial.core.conditions import ConditionCatalogue
-from ldntrial.core.drug import Timing
-from ldntrial.core.protocol import Protocol
-from ldntrial.core.titration import PlanWarning
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.protocol import Protocol
+from ldntrial.core.trial.titration import PlanWarning
 
 
 def protocol_summary(

@@ -13,8 +13,8 @@ from html import escape
 
 from ldntrial.core.analysis.decision import Decision, Outcome
 from ldntrial.core.analysis.trial import MetricResult, Observation, TrialAnalysis
-from ldntrial.core.protocol import Protocol
-from ldntrial.core.visit_measures import PegScore, VisitSummary
+from ldntrial.core.trial.protocol import Protocol
+from ldntrial.core.trial.visit_measures import PegScore, VisitSummary
 from ldntrial.reports.charts import PHASE_FILL, Series, daily_chart
 
 OUTCOME_WORDS = {

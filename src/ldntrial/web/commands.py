@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.planning import PlanChoices, design_from_choices
-from ldntrial.core.protocol import Protocol
+from ldntrial.core.trial.choices import PlanChoices, design_from_choices
+from ldntrial.core.trial.protocol import Protocol
 from ldntrial.web.accounts import services as accounts
 from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.audit import chain

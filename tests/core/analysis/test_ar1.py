@@ -14,6 +14,7 @@ from ldntrial.core.analysis.ar1 import (
     rho_log_prior,
     t_cdf,
 )
+from tests.core.analysis.builders import design, simulate
 
 
 def test_the_transform_reproduces_cochrane_orcutt_on_the_macro_data():
@@ -52,29 +53,6 @@ def test_a_gap_is_handled_as_the_right_power_of_rho():
     scale = np.sqrt((1 - 0.5**4) / (1 - 0.5**2))
     np.testing.assert_allclose(out[0], [np.sqrt(0.75) * 1, 2 - 0.5 * 1, (4 - 0.25 * 2) / scale])
     np.testing.assert_allclose(log_jac[0], np.log(np.sqrt(0.75)) - np.log(scale))
-
-
-def design(n_base=14, n_maint=57, gap=28):
-    """The default protocol's design: baseline, then maintenance after the titration gap left
-    out, and a weekly cycle (one 7-day harmonic)."""
-    days = np.concatenate([np.arange(n_base), n_base + gap + np.arange(n_maint)]).astype(float)
-    angle = 2 * np.pi * days / 7
-    x = np.column_stack([np.ones(len(days)), days >= n_base + gap, np.sin(angle), np.cos(angle)])
-    return days, x.astype(float)
-
-
-def simulate(rng, effect, rho, sigma=1.0, missing=0.1):
-    """A series from the model itself: AR(1) on every calendar day, some days missing."""
-    days, x = design()
-    span = int(days[-1]) + 1
-    u = np.empty(span)
-    u[0] = rng.normal(0, sigma / np.sqrt(1 - rho**2))
-    for t in range(1, span):
-        u[t] = rho * u[t - 1] + rng.normal(0, sigma)
-    y = 6 + effect * x[:, 1] + u[days.astype(int)]
-    keep = rng.random(len(days)) >= missing
-    keep[:3] = keep[-3:] = True
-    return days[keep], y[keep], x[keep]
 
 
 def test_the_posterior_from_sums_equals_the_posterior_from_the_transform():

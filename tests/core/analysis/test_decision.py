@@ -8,9 +8,9 @@ import pytest
 from ldntrial.core.analysis.decision import Outcome, Rule, decide
 from ldntrial.core.analysis.trial import analyse_trial
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.protocol import CriterionKind, SuccessCriterion
-from ldntrial.core.visit_measures import PegScore, Pgic, VisitSummary
-from tests.core.analysis.test_trial import diary
+from ldntrial.core.trial.protocol import CriterionKind, SuccessCriterion
+from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitSummary
+from tests.core.analysis.builders import diary
 
 
 def decided(protocol, rows):
@@ -33,11 +33,12 @@ def test_a_partial_response_means_adjust(protocol):
     assert (d.outcome, d.rule) == (Outcome.ADJUST, Rule.PARTIAL_RESPONSE)
 
 
-def test_too_little_data_means_extend(protocol):
+def test_too_little_data_means_adjust_by_extending_the_trial(protocol):
     rows = diary(protocol)[:30]
     d = decided(protocol, rows)
     assert (d.outcome, d.rule) == (Outcome.ADJUST, Rule.INSUFFICIENT_DATA)
     assert "maintenance has 0 observed day(s), 14 needed" in d.explanation
+    assert "extend the trial" in d.explanation
 
 
 def test_low_adherence_makes_the_result_uninterpretable(protocol):

@@ -18,7 +18,7 @@ from ldntrial.core.analysis.random_effects import (
     fit,
 )
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.instruments import Direction
+from ldntrial.core.trial.instruments import Direction
 
 sm_meta = pytest.importorskip("statsmodels.stats.meta_analysis")
 results_meta = pytest.importorskip("statsmodels.stats.tests.results.results_meta")

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from ldntrial.core.analysis.pooling import pool
-from ldntrial.core.protocol import Design
 from ldntrial.core.registry.flow import completers
 from ldntrial.core.registry.summaries import cohorts
+from ldntrial.core.trial.protocol import Design
 from tests.core.registry import builders
 
 REPLICATES = 2000

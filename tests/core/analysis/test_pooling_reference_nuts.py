@@ -8,7 +8,7 @@ import pytest
 
 from ldntrial.core.analysis.pooling import DEFAULT_TAU_PRIOR, pool
 from ldntrial.core.analysis.random_effects import HalfCauchy, NormalPrior
-from ldntrial.core.instruments import Direction
+from ldntrial.core.trial.instruments import Direction
 
 EIGHT_SCHOOLS_Y = np.array([28, 8, -3, 7, -1, 1, 18, 12.0])  # Rubin 1981
 EIGHT_SCHOOLS_S = np.array([15, 10, 16, 11, 9, 11, 10, 18.0])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ldntrial.core.analysis.ar1 import fit
-from tests.core.analysis.test_ar1 import simulate
+from tests.core.analysis.builders import simulate
 
 
 @pytest.mark.slow

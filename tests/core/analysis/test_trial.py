@@ -3,44 +3,17 @@
 import dataclasses
 import datetime as dt
 
-import numpy as np
 import pytest
 
 from ldntrial.core.analysis.trial import (
     OPEN_LABEL_LABEL,
-    Observation,
     Sufficiency,
     analyse_trial,
     analyse_trials,
 )
-from ldntrial.core.protocol import AnalysisSettings, TitrationHandling
-from ldntrial.core.protocol_design import design_protocol
-
-
-def diary(protocol, *, drop=2.0, rho=0.5, seed=3, skip=()):
-    rng = np.random.default_rng(seed)
-    maintenance = protocol.phases()[-1].first
-    rows, u = [], 0.0
-    day = protocol.start_date
-    while day <= protocol.reassessment_date:
-        u = rho * u + rng.normal(0, 0.8)
-        if day not in skip:
-            shift = (
-                drop if day >= maintenance else (drop / 2 if day >= protocol.first_dose_date else 0)
-            )
-            rows.append(
-                Observation(
-                    day,
-                    {
-                        "pain": float(np.clip(round(6 - shift + u), 0, 10)),
-                        "sleep_quality": float(np.clip(round(5 + shift / 2 + u), 0, 10)),
-                        "function": 5.0,
-                    },
-                    dose_taken=True if day >= protocol.first_dose_date else None,
-                )
-            )
-        day += dt.timedelta(days=1)
-    return rows
+from ldntrial.core.trial.design import design_protocol
+from ldntrial.core.trial.protocol import AnalysisSettings, TitrationHandling
+from tests.core.analysis.builders import diary
 
 
 def test_a_clear_fall_in_pain_is_found_with_its_interval(protocol):

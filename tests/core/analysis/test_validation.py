@@ -35,7 +35,7 @@ SLACK = 2 * np.sqrt(0.95 * 0.05 / TRIALS)
 @pytest.fixture(scope="module")
 def results(request):
     from ldntrial import data
-    from ldntrial.core.protocol_design import design_protocol
+    from ldntrial.core.trial.design import design_protocol
     from tests.conftest import START
 
     protocol, _ = design_protocol(
@@ -70,7 +70,7 @@ def test_titration_modelled_as_a_level_is_biased_when_the_effect_builds_up(resul
     # Why titration days are left out by default: a level of their own cannot follow an effect
     # that builds up over three weeks; it pulls the maintenance change toward no change.
     from ldntrial.core.analysis.validation import with_titration
-    from ldntrial.core.protocol import TitrationHandling
+    from ldntrial.core.trial.protocol import TitrationHandling
 
     protocol, _ = results
     onset = [s for s in STRATA if s.name == "onset 21 days"]

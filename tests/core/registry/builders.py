@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ldntrial.core.diary import SideEffect
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
-from ldntrial.core.instruments import Direction
-from ldntrial.core.protocol import Design
 from ldntrial.core.registry.summaries import Completion, PatientSummary, StopReason
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.instruments import Direction
+from ldntrial.core.trial.protocol import Design
 
 FINGERPRINT = hashlib.sha256(b"a locked fibromyalgia protocol").hexdigest()
 OTHER_FINGERPRINT = hashlib.sha256(b"another locked protocol").hexdigest()

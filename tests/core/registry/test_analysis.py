@@ -7,9 +7,9 @@ import pytest
 
 from ldntrial.core.analysis.pooling import pool
 from ldntrial.core.analysis.random_effects import HalfCauchy
-from ldntrial.core.protocol import Design
 from ldntrial.core.registry.analysis import PoolingSettings, analyse
 from ldntrial.core.registry.flow import completers, intention_to_treat
+from ldntrial.core.trial.protocol import Design
 from tests.core.registry import builders
 from tests.core.registry.builders import key, summary
 

@@ -6,11 +6,8 @@ import numpy as np
 import pytest
 
 from ldntrial.core.analysis.proportions import exact_interval, wilson_interval
-from ldntrial.core.diary import SideEffect
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.instruments import Direction
 from ldntrial.core.registry.comparisons import (
     ALL_PATIENTS,
     MORNING,
@@ -22,6 +19,9 @@ from ldntrial.core.registry.comparisons import (
     side_effect_incidence,
 )
 from ldntrial.core.registry.flow import completers
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.instruments import Direction
 from tests.core.registry.builders import key, summary
 
 

@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pytest
 
-from ldntrial.core.protocol import Design
 from ldntrial.core.registry.analysis import analyse
 from ldntrial.core.registry.federation import (
     BundleRefused,
@@ -19,6 +18,7 @@ from ldntrial.core.registry.federation import (
     sign_bundle,
     verify_bundle,
 )
+from ldntrial.core.trial.protocol import Design
 from tests.core.registry import builders
 from tests.core.registry.builders import OTHER_FINGERPRINT
 

@@ -5,9 +5,9 @@ import pytest
 
 from ldntrial.core.analysis.pooling import pool
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.protocol import Design
 from ldntrial.core.registry.flow import Flow, completers, intention_to_treat
 from ldntrial.core.registry.summaries import Completion, StopReason
+from ldntrial.core.trial.protocol import Design
 from tests.core.registry import builders
 from tests.core.registry.builders import key, summary
 

@@ -4,10 +4,8 @@ import json
 
 import pytest
 
-from ldntrial.core.diary import SideEffect
 from ldntrial.core.doses import Dose
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.protocol import Design, canonical_json
 from ldntrial.core.registry.summaries import (
     Cohort,
     Completion,
@@ -16,6 +14,8 @@ from ldntrial.core.registry.summaries import (
     Stratum,
     cohorts,
 )
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.protocol import Design, canonical_json
 from tests.core.registry.builders import ANA, BEA, summary
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from ldntrial import data
-from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS
+from ldntrial.core.trial.design import DEFAULT_REASSESSMENT_WEEKS
 from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus

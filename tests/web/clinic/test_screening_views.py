@@ -4,7 +4,7 @@ stopped opioids and their interval, and the dashboard alert."""
 import datetime as dt
 
 from ldntrial import data
-from ldntrial.core.planning import PlanChoices, design_from_choices
+from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Medication, TrialStatus

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ldntrial.core.analysis.trial import Observation, Sufficiency, TrialAnalysis
-from ldntrial.core.visit_measures import VisitSummary
+from ldntrial.core.trial.visit_measures import VisitSummary
 
 MIN_ADHERENCE = 0.8
 MIN_DOSES_FOR_ADHERENCE = 7

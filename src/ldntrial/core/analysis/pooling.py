@@ -49,7 +49,7 @@ from ldntrial.core.analysis.random_effects import (
     mixture_quantiles,
 )
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.instruments import Direction
+from ldntrial.core.trial.instruments import Direction
 
 CREDIBLE = 0.95
 DEFAULT_TAU_PRIOR: TauPrior = HalfNormal(1.5)

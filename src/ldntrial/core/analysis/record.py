@@ -7,7 +7,7 @@ from typing import Any
 
 from ldntrial.core.analysis.decision import Decision
 from ldntrial.core.analysis.trial import MetricResult, TrialAnalysis
-from ldntrial.core.visit_measures import PegScore, VisitSummary
+from ldntrial.core.trial.visit_measures import PegScore, VisitSummary
 
 RECORD_FORMAT = "ldntrial.analysis/1"
 

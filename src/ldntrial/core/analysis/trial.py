@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ldntrial.core.analysis.ar1 import Array, Mixture, fit_batch
-from ldntrial.core.instruments import Direction, Metric
-from ldntrial.core.protocol import (
+from ldntrial.core.trial.instruments import Direction, Metric
+from ldntrial.core.trial.protocol import (
     AnalysisSettings,
     CriterionKind,
     PhaseKind,

@@ -43,7 +43,7 @@ from ldntrial.core.analysis.simulation import (
     simulate,
 )
 from ldntrial.core.analysis.trial import Observation, analyse_trials
-from ldntrial.core.protocol import PhaseKind, Protocol, TitrationHandling
+from ldntrial.core.trial.protocol import PhaseKind, Protocol, TitrationHandling
 
 COVERAGE_BAND = (0.93, 0.97)
 MAX_ABS_BIAS = 0.1

@@ -27,8 +27,6 @@ from ldntrial.core.analysis.pooling import (
 )
 from ldntrial.core.analysis.random_effects import TauPrior
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
-from ldntrial.core.instruments import Direction
 from ldntrial.core.registry.comparisons import (
     DEFAULT_DOSE_EDGES,
     REFERENCE_DOSE,
@@ -49,6 +47,8 @@ from ldntrial.core.registry.flow import (
     intention_to_treat,
 )
 from ldntrial.core.registry.summaries import Cohort, PatientSummary, Stratum, cohorts
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.instruments import Direction
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,13 @@ from ldntrial.core.analysis.pooling import (
 )
 from ldntrial.core.analysis.proportions import exact_interval, wilson_interval
 from ldntrial.core.analysis.random_effects import TauPrior
-from ldntrial.core.diary import SideEffect
 from ldntrial.core.doses import Dose, plain_number
-from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.instruments import Direction
 from ldntrial.core.registry.flow import Outcomes
 from ldntrial.core.registry.summaries import PatientSummary
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.instruments import Direction
 
 DEFAULT_DOSE_EDGES = (Decimal("1.5"), Decimal("4.5"))
 REFERENCE_DOSE = Dose("4.5")

@@ -9,7 +9,7 @@ made by the web layer), the locked protocol's fingerprint, the condition and met
 design, the effect and its posterior SD, the MCID the protocol fixed (in points), the trial's
 status, the dose reached and its timing, the number of diary days and the days on which each
 checklist side effect was reported. ``as_json`` gives its canonical form (sorted keys; see
-``ldntrial.core.protocol.canonical_json``), which site bundles sign.
+``ldntrial.core.trial.protocol.canonical_json``), which site bundles sign.
 
 Summaries are pooled in strata (condition, design, metric) and never across them: a ``Cohort``
 refuses summaries of two strata, so blinded (LDN against placebo) and open-label (change from
@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ldntrial.core.analysis.random_effects import MAX_SD, MIN_SD
-from ldntrial.core.diary import SideEffect
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.instruments import Direction
-from ldntrial.core.protocol import Design
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.instruments import Direction
+from ldntrial.core.trial.protocol import Design
 
 SCHEMA = "ldntrial.patient-summary/1"
 _PATIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,128}")

@@ -9,18 +9,18 @@ from django import forms
 from django.utils import timezone
 
 from ldntrial import data
-from ldntrial.core.compounding import FormulationKind
-from ldntrial.core.diary import SideEffect
-from ldntrial.core.drug import Timing
-from ldntrial.core.protocol import Protocol, TitrationHandling
-from ldntrial.core.protocol_design import (
+from ldntrial.core.screening.rules import Situation
+from ldntrial.core.trial.compounding import FormulationKind
+from ldntrial.core.trial.design import (
     DEFAULT_METRICS,
     DEFAULT_REASSESSMENT_WEEKS,
     default_plan,
 )
-from ldntrial.core.screening.rules import Situation
-from ldntrial.core.titration import WarningCode
-from ldntrial.core.visit_measures import PEG_ITEMS, Pgic, VisitKind
+from ldntrial.core.trial.diary import SideEffect
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.protocol import Protocol, TitrationHandling
+from ldntrial.core.trial.titration import WarningCode
+from ldntrial.core.trial.visit_measures import PEG_ITEMS, Pgic, VisitKind
 from ldntrial.web.clinic.models import Sex
 
 COMMON_ZONES = [

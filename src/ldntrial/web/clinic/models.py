@@ -9,8 +9,8 @@ from django.db import models
 from django.utils import timezone
 
 from ldntrial import data
-from ldntrial.core.protocol import Protocol
-from ldntrial.core.protocol_document import protocol_from_document
+from ldntrial.core.trial.document import protocol_from_document
+from ldntrial.core.trial.protocol import Protocol
 
 
 class Sex(models.TextChoices):
@@ -191,7 +191,7 @@ class Reassessment(models.Model):
 
 
 class VisitKind(models.TextChoices):
-    # ldntrial.core.visit_measures.VisitKind
+    # ldntrial.core.trial.visit_measures.VisitKind
     BASELINE = "baseline", "Baseline"
     REASSESSMENT = "reassessment", "Reassessment"
     PERIOD_END = "period_end", "End of a period"
@@ -209,7 +209,7 @@ class VisitMeasure(models.Model):
     peg_pain = models.PositiveSmallIntegerField(null=True, blank=True)
     peg_enjoyment = models.PositiveSmallIntegerField(null=True, blank=True)
     peg_activity = models.PositiveSmallIntegerField(null=True, blank=True)
-    pgic = models.CharField(max_length=24, blank=True)  # ldntrial.core.visit_measures.Pgic
+    pgic = models.CharField(max_length=24, blank=True)  # ldntrial.core.trial.visit_measures.Pgic
     version = models.PositiveSmallIntegerField(default=1)
     is_current = models.BooleanField(default=True)
     correction_reason = models.CharField(max_length=200, blank=True)

@@ -10,8 +10,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from ldntrial import data
-from ldntrial.core.monitoring import DayReport, TrialProgress, trial_status
-from ldntrial.core.protocol import Protocol
 from ldntrial.core.screening.catalogue import Severity
 from ldntrial.core.screening.rules import Situation
 from ldntrial.core.screening.screen import (
@@ -22,6 +20,8 @@ from ldntrial.core.screening.screen import (
     Screening,
     screen,
 )
+from ldntrial.core.trial.monitoring import DayReport, TrialProgress, trial_status
+from ldntrial.core.trial.protocol import Protocol
 from ldntrial.reports.charts import Series, daily_chart
 from ldntrial.web.clinic.models import DiaryEntry, Medication, Patient, Trial
 

@@ -31,8 +31,8 @@ from ldntrial.core.analysis.decision import Decision, Outcome, decide
 from ldntrial.core.analysis.record import analysis_record
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trial
 from ldntrial.core.errors import FieldErrors, InvalidValue
-from ldntrial.core.protocol import Protocol
-from ldntrial.core.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
+from ldntrial.core.trial.protocol import Protocol
+from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
 from ldntrial.web import keys
 from ldntrial.web.accounts.models import User
 from ldntrial.web.accounts.security import reauthenticate

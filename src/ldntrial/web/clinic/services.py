@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ldntrial import data
-from ldntrial.core.compounding import compounding_order
-from ldntrial.core.diary import check_day_open, validate_entry
 from ldntrial.core.errors import FieldErrors, InvalidValue
-from ldntrial.core.protocol import Protocol, require_time_zone
-from ldntrial.core.protocol_document import protocol_to_document
 from ldntrial.core.screening.intervals import check_first_dose, check_last_dose
+from ldntrial.core.trial.compounding import compounding_order
+from ldntrial.core.trial.diary import check_day_open, validate_entry
+from ldntrial.core.trial.document import protocol_to_document
+from ldntrial.core.trial.protocol import Protocol, require_time_zone
 from ldntrial.reports.prescription import container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import record, snapshot
@@ -478,8 +478,8 @@ def record_visit(
 ) -> VisitMeasure:
     """Record the PEG and/or PGIC of a visit, by the patient or by their clinician. A second
     record of the same visit is a correction: it needs a reason and keeps the earlier one."""
-    from ldntrial.core.visit_measures import VisitKind as CoreVisitKind
-    from ldntrial.core.visit_measures import validate_visit
+    from ldntrial.core.trial.visit_measures import VisitKind as CoreVisitKind
+    from ldntrial.core.trial.visit_measures import validate_visit
 
     if trial.status != TrialStatus.ACTIVE:
         raise InvalidValue("this trial has not started yet")

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, WarningsNotAccepted
-from ldntrial.core.planning import PlanChoices, design_from_choices
-from ldntrial.core.protocol_design import DEFAULT_REASSESSMENT_WEEKS, default_plan
 from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
+from ldntrial.core.trial.choices import PlanChoices, design_from_choices
+from ldntrial.core.trial.design import DEFAULT_REASSESSMENT_WEEKS, default_plan
 from ldntrial.web import sealing
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.evidence_summary import Summary, summarise
+from ldntrial.core.evidence.summary import Summary, summarise
 from ldntrial.reports.handout import HANDOUT_CSS, handout_html, handout_pdf
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts.models import Role

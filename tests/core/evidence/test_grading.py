@@ -2,8 +2,8 @@
 
 import pytest
 
-from ldntrial.core.evidence import parse_studies
-from ldntrial.core.grading import Certainty, Domain, grade
+from ldntrial.core.evidence.grading import Certainty, Domain, grade
+from ldntrial.core.evidence.studies import parse_studies
 
 URL = ["https://example.org/study"]
 

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
-from ldntrial.core.compounding import Formulation, default_capsules
 from ldntrial.core.conditions import ConditionCatalogue
-from ldntrial.core.drug import LdnProfile, Timing
 from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
-from ldntrial.core.instruments import InstrumentCatalogue
-from ldntrial.core.protocol import (
+from ldntrial.core.trial.compounding import Formulation, default_capsules
+from ldntrial.core.trial.drug import LdnProfile, Timing
+from ldntrial.core.trial.instruments import InstrumentCatalogue
+from ldntrial.core.trial.protocol import (
     DEFAULT_DIARY_BACKFILL_DAYS,
     AnalysisSettings,
     CriterionKind,
@@ -27,7 +27,7 @@ from ldntrial.core.protocol import (
     SuccessCriterion,
     utc_text,
 )
-from ldntrial.core.titration import (
+from ldntrial.core.trial.titration import (
     DoseStep,
     PlanWarning,
     TitrationPlan,

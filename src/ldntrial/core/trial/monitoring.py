@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ldntrial.core.protocol import PhaseKind, Protocol
+from ldntrial.core.trial.protocol import PhaseKind, Protocol
 
 # Product rules (issue #3): the diary counts as silent after 3 days without an entry; side
 # effects and missed doses are flagged when reported in the last 7 days.

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from ldntrial.core.errors import FieldErrors, InvalidValue
 
 if TYPE_CHECKING:
-    from ldntrial.core.protocol import Protocol
+    from ldntrial.core.trial.protocol import Protocol
 
 # Product rules (docs/decisions/0017): the reassessment visit may be recorded from a week before
 # the reassessment date (the PEG asks about the past week) to two weeks after it.

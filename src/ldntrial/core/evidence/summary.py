@@ -7,8 +7,8 @@ from typing import Any
 
 from ldntrial.core.conditions import Condition, ConditionCatalogue
 from ldntrial.core.data_files import NonEmpty, OrEmpty, Text, validate
-from ldntrial.core.evidence import Direction, Study, StudyDesign, StudyLibrary
-from ldntrial.core.grading import Grade, grade
+from ldntrial.core.evidence.grading import Grade, grade
+from ldntrial.core.evidence.studies import Direction, Study, StudyDesign, StudyLibrary
 from ldntrial.core.sources import Sources
 
 CONTEXT_SCHEMA = "ldntrial.evidence-context/1"

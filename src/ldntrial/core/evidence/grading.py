@@ -24,7 +24,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ldntrial.core.evidence import Direction, Study, StudyDesign
+from ldntrial.core.evidence.studies import Direction, Study, StudyDesign
 
 OPTIMAL_INFORMATION_SIZE = 400
 VERY_SERIOUS_IMPRECISION_BELOW = 100

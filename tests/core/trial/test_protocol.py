@@ -7,18 +7,20 @@ import random
 
 import pytest
 
-from ldntrial.core.compounding import Capsules
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
 from ldntrial.core.errors import (
-    IntegrityError,
+    IntegrityFailure,
     InvalidValue,
     LdnTrialError,
     PlanRefused,
     ProtocolLocked,
     WarningsNotAccepted,
 )
-from ldntrial.core.protocol import (
+from ldntrial.core.trial.compounding import Capsules
+from ldntrial.core.trial.design import design_protocol, revise_protocol
+from ldntrial.core.trial.document import protocol_from_document, protocol_to_document
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.protocol import (
     AnalysisSettings,
     CriterionKind,
     Design,
@@ -26,9 +28,7 @@ from ldntrial.core.protocol import (
     Protocol,
     SuccessCriterion,
 )
-from ldntrial.core.protocol_design import design_protocol, revise_protocol
-from ldntrial.core.protocol_document import protocol_from_document, protocol_to_document
-from ldntrial.core.titration import DoseStep, TitrationPlan, WarningCode
+from ldntrial.core.trial.titration import DoseStep, TitrationPlan, WarningCode
 from tests.conftest import ANA_TZ, NOW
 
 START = dt.date(2026, 11, 28)
@@ -318,7 +318,8 @@ def test_a_locked_protocol_changed_after_locking_is_detected(ana, profile, condi
     document = protocol_to_document(ana.lock(at=NOW))
     document["protocol"]["success"]["threshold"] = 0.2
     with pytest.raises(
-        IntegrityError, match="fingerprint mismatch: the locked protocol was changed after locking"
+        IntegrityFailure,
+        match="fingerprint mismatch: the locked protocol was changed after locking",
     ):
         reload(ana, profile, conditions, document)
 
@@ -326,7 +327,7 @@ def test_a_locked_protocol_changed_after_locking_is_detected(ana, profile, condi
 def test_a_locked_protocol_without_a_fingerprint_is_detected(ana, profile, conditions):
     document = protocol_to_document(ana.lock(at=NOW))
     del document["fingerprint"]
-    with pytest.raises(IntegrityError, match="carries no fingerprint"):
+    with pytest.raises(IntegrityFailure, match="carries no fingerprint"):
         reload(ana, profile, conditions, document)
 
 
@@ -373,7 +374,7 @@ def legacy_document(protocol):
     covered the content without it)."""
     import hashlib
 
-    from ldntrial.core.protocol import canonical_json
+    from ldntrial.core.trial.protocol import canonical_json
 
     content = {k: v for k, v in protocol.content().items() if k != "analysis"}
     return {
@@ -414,13 +415,13 @@ def test_a_partial_analysis_block_is_refused(ana, profile, conditions):
 
 
 def test_the_protocol_module_imports_neither_design_nor_document():
-    # core.protocol holds the value type; design and the file format build on it, never the
+    # core.trial.protocol holds the value type; design and the file format build on it, never the
     # other way round (issue 10 cut the cycle through Protocol.revise).
     import ast
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.find_spec("ldntrial.core.protocol")
+    spec = importlib.util.find_spec("ldntrial.core.trial.protocol")
     tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
     imported = {
         node.module if isinstance(node, ast.ImportFrom) else alias.name
@@ -428,7 +429,7 @@ def test_the_protocol_module_imports_neither_design_nor_document():
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert not {"ldntrial.core.protocol_design", "ldntrial.core.protocol_document"} & imported
+    assert not {"ldntrial.core.trial.design", "ldntrial.core.trial.document"} & imported
 
 
 def test_an_analysis_block_from_before_the_weekly_cycle_reads_and_verifies(
@@ -436,7 +437,7 @@ def test_an_analysis_block_from_before_the_weekly_cycle_reads_and_verifies(
 ):
     import hashlib
 
-    from ldntrial.core.protocol import canonical_json
+    from ldntrial.core.trial.protocol import canonical_json
 
     content = ana.content()
     content["analysis"] = {k: v for k, v in content["analysis"].items() if k != "weekly"}

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from ldntrial.core.diary import SideEffect, check_day_open, open_days, validate_entry
 from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.trial.diary import SideEffect, check_day_open, open_days, validate_entry
 from tests.core.conftest import START
 
 FIRST_DOSE = dt.date(2026, 12, 12)

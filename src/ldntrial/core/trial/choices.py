@@ -11,22 +11,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ldntrial.core.compounding import Capsules, Formulation, default_capsules, oral_liquid
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import LdnProfile, Timing
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.instruments import InstrumentCatalogue
-from ldntrial.core.protocol import (
+from ldntrial.core.trial.compounding import Capsules, Formulation, default_capsules, oral_liquid
+from ldntrial.core.trial.design import DEFAULT_METRICS, default_plan, design_protocol
+from ldntrial.core.trial.drug import LdnProfile, Timing
+from ldntrial.core.trial.instruments import InstrumentCatalogue
+from ldntrial.core.trial.protocol import (
     AnalysisSettings,
     CriterionKind,
     Protocol,
     SuccessCriterion,
     TitrationHandling,
 )
-from ldntrial.core.protocol_design import DEFAULT_METRICS, default_plan, design_protocol
-from ldntrial.core.titration import DoseStep, PlanWarning, TitrationPlan, parse_warning_code
-from ldntrial.core.visit_measures import Pgic
+from ldntrial.core.trial.titration import DoseStep, PlanWarning, TitrationPlan, parse_warning_code
+from ldntrial.core.trial.visit_measures import Pgic
 
 
 @dataclass(frozen=True)

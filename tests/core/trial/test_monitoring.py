@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ldntrial.core.monitoring import Alert, DayReport, Stage, stage_on, trial_status
+from ldntrial.core.trial.monitoring import Alert, DayReport, Stage, stage_on, trial_status
 from tests.core.conftest import START
 
 

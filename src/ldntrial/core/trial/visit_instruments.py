@@ -1,6 +1,6 @@
 """The wording, anchors, codes, sources and terms of use of the visit instruments (PEG, PGIC),
 read from ``ldntrial/data/visit_instruments.yaml`` and checked against the categories and items
-that :mod:`ldntrial.core.visit_measures` scores."""
+that :mod:`ldntrial.core.trial.visit_measures` scores."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pydantic import BaseModel
 
 from ldntrial.core.data_files import Int, Stripped, validate
 from ldntrial.core.errors import DataFileError
-from ldntrial.core.instruments import Coding
 from ldntrial.core.sources import Source, Sources
-from ldntrial.core.visit_measures import PEG_ITEMS, Pgic
+from ldntrial.core.trial.instruments import Coding
+from ldntrial.core.trial.visit_measures import PEG_ITEMS, Pgic
 
 SCHEMA = "ldntrial.visit-instruments/1"
 

@@ -4,7 +4,7 @@ import pytest
 
 from ldntrial import data
 from ldntrial.core.errors import DataFileError, InvalidValue
-from ldntrial.core.instruments import Direction, parse_instruments
+from ldntrial.core.trial.instruments import Direction, parse_instruments
 
 
 def test_pain_is_coded_with_loinc_72514_3_and_lower_is_better(instruments):

@@ -7,8 +7,8 @@ import pytest
 
 from ldntrial import data
 from ldntrial.core.errors import DataFileError, FieldErrors, InvalidValue
-from ldntrial.core.visit_instruments import TermsStatus, parse_visit_instruments
-from ldntrial.core.visit_measures import (
+from ldntrial.core.trial.visit_instruments import TermsStatus, parse_visit_instruments
+from ldntrial.core.trial.visit_measures import (
     PegScore,
     Pgic,
     VisitKind,

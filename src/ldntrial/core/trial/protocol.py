@@ -6,8 +6,8 @@ the one agreed at the start.
 
 This module holds the value type and its canonical content (the fingerprint is part of the
 type: a locked protocol whose content no longer gives its fingerprint cannot be built). Designing
-and revising a protocol against the clinical rules is ``protocol_design``; the file format, both
-ways, is ``protocol_document``. Neither is imported here.
+and revising a protocol against the clinical rules is ``trial.design``; the file format, both
+ways, is ``trial.document``. Neither is imported here.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ldntrial.core.compounding import Formulation, OralLiquid
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
-from ldntrial.core.instruments import Direction, Metric
-from ldntrial.core.titration import (
+from ldntrial.core.trial.compounding import Formulation, OralLiquid
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.instruments import Direction, Metric
+from ldntrial.core.trial.titration import (
     TitrationSchedule,
     WarningCode,
 )
-from ldntrial.core.visit_measures import Pgic
+from ldntrial.core.trial.visit_measures import Pgic
 
 DEFAULT_DIARY_BACKFILL_DAYS = 3
 

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from ldntrial.core.compounding import (
+from ldntrial.core.doses import Dose
+from ldntrial.core.errors import InvalidValue, PlanRefused
+from ldntrial.core.trial.compounding import (
     Capsules,
     OralLiquid,
     compounding_order,
@@ -13,9 +15,7 @@ from ldntrial.core.compounding import (
     fewest_capsules,
     oral_liquid,
 )
-from ldntrial.core.doses import Dose
-from ldntrial.core.errors import InvalidValue, PlanRefused
-from ldntrial.core.titration import TitrationPlan, plan_titration
+from ldntrial.core.trial.titration import TitrationPlan, plan_titration
 
 FIRST = dt.date(2026, 12, 12)
 

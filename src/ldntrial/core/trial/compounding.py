@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from ldntrial.core.doses import Dose, plain_number
-from ldntrial.core.drug import LdnProfile
 from ldntrial.core.errors import InvalidValue, PlanRefused
-from ldntrial.core.titration import StepPeriod, TitrationSchedule
+from ldntrial.core.trial.drug import LdnProfile
+from ldntrial.core.trial.titration import StepPeriod, TitrationSchedule
 
 MICROGRAMS_PER_MG = 1000
 

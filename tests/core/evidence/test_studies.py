@@ -1,24 +1,14 @@
 """The shipped study records and what the grading makes of them."""
 
-import re
-
 import pytest
 
 from ldntrial import data
-from ldntrial.core.evidence import StudyDesign
-from ldntrial.core.evidence_summary import summarise, summary_json
-from ldntrial.core.grading import Certainty, Domain
+from ldntrial.core.evidence.grading import Certainty, Domain
+from ldntrial.core.evidence.studies import StudyDesign
+from ldntrial.core.evidence.summary import summary_json
 from ldntrial.core.sources import Verification
 from ldntrial.reports.evidence_text import evidence_text
-
-
-def summary(condition):
-    return summarise(
-        condition,
-        library=data.studies(),
-        conditions=data.conditions(),
-        context=data.evidence_context(),
-    )
+from tests.core.evidence.builders import NUMBER, numbers_in_records, summary
 
 
 def test_every_record_validates_and_has_a_source():
@@ -55,31 +45,6 @@ def test_the_fibromyalgia_trials_are_listed_largest_first_with_final_on_top():
 
 def test_grading_is_reproducible_from_the_data_alone():
     assert summary_json(summary("fibromyalgia")) == summary_json(summary("fibromyalgia"))
-
-
-NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
-
-
-def numbers_in_records(condition):
-    """Every number that a record, the context or the grading of this condition can give."""
-    s = summary(condition)
-    text = " ".join(
-        str(value)
-        for study in data.studies().studies.values()
-        for value in (study.__dict__.values())
-    )
-    text += " " + repr(data.evidence_context()) + " " + repr(data.ldn_profile())
-    found = set(NUMBER.findall(text))
-    found |= {str(s.participants_randomised), str(len(s.trials)), str(len(s.other_studies))}
-    for d in s.grade.downgrades:
-        found |= set(NUMBER.findall(d.reason))
-    for study in s.trials:
-        if study.responders:
-            for arm in (study.responders.ldn, study.responders.comparator):
-                freq = arm.natural_frequency()
-                if freq:
-                    found |= {str(freq[0]), str(freq[1])}
-    return found
 
 
 @pytest.mark.parametrize("condition", ["fibromyalgia", "crps", "multiple_sclerosis"])

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ldntrial.core.errors import FieldErrors, InvalidValue
-from ldntrial.core.protocol import Protocol
 from ldntrial.core.scores import Score
+from ldntrial.core.trial.protocol import Protocol
 
 MAX_NOTE = 1000
 MAX_OTHER = 200

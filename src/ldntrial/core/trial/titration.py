@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from ldntrial.core.doses import Dose, DoseInput
-from ldntrial.core.drug import LdnProfile, Timing
 from ldntrial.core.errors import InvalidValue, PlanRefused, WarningsNotAccepted
+from ldntrial.core.trial.drug import LdnProfile, Timing
 
 ONE_DAY = dt.timedelta(days=1)
 

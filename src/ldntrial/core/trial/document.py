@@ -14,13 +14,14 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ldntrial.core.compounding import Capsules, Formulation, FormulationKind, OralLiquid
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import LdnProfile, Timing
-from ldntrial.core.errors import IntegrityError, InvalidValue
-from ldntrial.core.instruments import Metric
-from ldntrial.core.protocol import (
+from ldntrial.core.errors import IntegrityFailure, InvalidValue
+from ldntrial.core.trial.compounding import Capsules, Formulation, FormulationKind, OralLiquid
+from ldntrial.core.trial.design import check_protocol
+from ldntrial.core.trial.drug import LdnProfile, Timing
+from ldntrial.core.trial.instruments import Metric
+from ldntrial.core.trial.protocol import (
     AnalysisSettings,
     CriterionKind,
     Design,
@@ -29,15 +30,14 @@ from ldntrial.core.protocol import (
     TitrationHandling,
     utc_text,
 )
-from ldntrial.core.protocol_design import check_protocol
-from ldntrial.core.titration import (
+from ldntrial.core.trial.titration import (
     DoseStep,
     StepReason,
     TitrationSchedule,
     parse_timing,
     parse_warning_code,
 )
-from ldntrial.core.visit_measures import Pgic
+from ldntrial.core.trial.visit_measures import Pgic
 
 FORMAT = "ldntrial.protocol/1"
 
@@ -77,7 +77,7 @@ def protocol_from_document(
     """The protocol in a document written by :meth:`Protocol.document`.
 
     Every field is checked as when the protocol was designed. A locked protocol whose content no
-    longer matches its fingerprint raises :class:`IntegrityError`.
+    longer matches its fingerprint raises :class:`IntegrityFailure`.
     """
     document = _mapping(raw, "the file")
     if document.get("format") != FORMAT:
@@ -94,9 +94,9 @@ def protocol_from_document(
         raise InvalidValue(f"protocol field missing or of the wrong kind: {error}") from None
     if locked_at is not None:
         if not isinstance(stored, str):
-            raise IntegrityError("the protocol is marked locked but carries no fingerprint")
+            raise IntegrityFailure("the protocol is marked locked but carries no fingerprint")
         if stored != protocol.fingerprint:
-            raise IntegrityError(
+            raise IntegrityFailure(
                 f"fingerprint mismatch: the locked protocol was changed after locking "
                 f"(stored {stored[:12]}…, content gives {protocol.fingerprint[:12]}…)"
             )

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing
 from ldntrial.core.errors import InvalidValue, PlanRefused, WarningsNotAccepted
-from ldntrial.core.titration import (
+from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.titration import (
     DoseStep,
     StepReason,
     TitrationPlan,

@@ -7,9 +7,9 @@ import pytest
 
 from ldntrial import data
 from ldntrial.core.doses import Dose
-from ldntrial.core.drug import Timing, parse_profile
 from ldntrial.core.errors import DataFileError
 from ldntrial.core.sources import Verification
+from ldntrial.core.trial.drug import Timing, parse_profile
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The evidence on LDN: study records, the certainty of evidence, and summaries per condition."""
