@@ -8,15 +8,8 @@ import pytest
 from ldntrial import data
 from ldntrial.core.errors import DataFileError, FieldErrors, InvalidValue
 from ldntrial.core.trial.visit_instruments import TermsStatus, parse_visit_instruments
-from ldntrial.core.trial.visit_measures import (
-    PegScore,
-    Pgic,
-    VisitKind,
-    VisitRecord,
-    VisitSummary,
-    open_visits,
-    validate_visit,
-)
+from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
+from ldntrial.core.trial.visits import open_visits, validate_visit
 from ldntrial.data import read_yaml
 
 

@@ -479,7 +479,7 @@ def record_visit(
     """Record the PEG and/or PGIC of a visit, by the patient or by their clinician. A second
     record of the same visit is a correction: it needs a reason and keeps the earlier one."""
     from ldntrial.core.trial.visit_measures import VisitKind as CoreVisitKind
-    from ldntrial.core.trial.visit_measures import validate_visit
+    from ldntrial.core.trial.visits import validate_visit
 
     if trial.status != TrialStatus.ACTIVE:
         raise InvalidValue("this trial has not started yet")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.diary import check_day_open, is_dosing_day, open_days
-from ldntrial.core.trial.visit_measures import open_visits
+from ldntrial.core.trial.visits import open_visits
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.web.access import current_user, own_active_trial, own_patient, role_required
 from ldntrial.web.accounts.models import Role

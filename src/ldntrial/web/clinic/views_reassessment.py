@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ldntrial import data
 from ldntrial.core.analysis.decision import Outcome
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.trial.visit_measures import VisitKind, open_visits
+from ldntrial.core.trial.visit_measures import VisitKind
+from ldntrial.core.trial.visits import open_visits
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import Signature, patient_summary_text, report_html
 from ldntrial.web.access import current_user, in_clinic, own_active_trial, role_required
