@@ -526,3 +526,18 @@ def test_signed_in_as_the_app_role_the_audit_tables_can_only_grow(world, stateme
         pytest.raises(psycopg.Error, match=refusal),
     ):
         app.execute(statement)
+
+
+def test_an_audited_change_that_fails_leaves_neither_the_change_nor_an_event(world):
+    from ldntrial.web.audit.chain import audited_change
+
+    before = last_sequence()
+    medication = services.add_medication(by=world.dr_ode, patient=world.ana, text="sertraline")
+    after_add = last_sequence()
+    with pytest.raises(RuntimeError), audited_change(medication, by=world.dr_ode, reason="x"):
+        medication.text = "changed"
+        raise RuntimeError("the change is refused half-way")
+    medication.refresh_from_db()
+    assert medication.text == "sertraline"
+    assert after_add == before + 1
+    assert last_sequence() == after_add

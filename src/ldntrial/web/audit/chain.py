@@ -16,10 +16,11 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -46,6 +47,112 @@ def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[s
     data = model_to_dict(instance, exclude=list(exclude))
     data["id"] = instance.pk
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True))
+
+
+M = TypeVar("M", bound=models.Model)
+State = Callable[[Any], dict[str, Any]]
+
+
+def patient_of(instance: models.Model) -> int | None:
+    """The patient a clinical row belongs to (the row itself, for a patient)."""
+    if instance._meta.label == "clinic.Patient":
+        return int(instance.pk)
+    if hasattr(instance, "patient_id"):
+        return getattr(instance, "patient_id", None)
+    trial = getattr(instance, "trial", None)
+    return None if trial is None else trial.patient_id
+
+
+def audited_create(
+    model: type[M],
+    *,
+    by: Any,
+    reason: str = "",
+    state: State = snapshot,
+    **fields: Any,
+) -> M:
+    """Create a row and append its audit event, in one transaction: the one way to add a row of
+    clinical data (the event's ``after`` is ``state(row)``)."""
+    with transaction.atomic():
+        instance = model._default_manager.create(**fields)
+        record(
+            by=by,
+            action=Action.CREATE,
+            instance=instance,
+            clinic_id=getattr(instance, "clinic_id", None),
+            patient_id=patient_of(instance),
+            after=state(instance),
+            reason=reason,
+        )
+    return instance
+
+
+@contextmanager
+def audited_change(
+    instance: M,
+    *,
+    by: Any,
+    reason: str = "",
+    state: State = snapshot,
+    action: Action = Action.UPDATE,
+    fields: Sequence[str] | None = None,
+) -> Iterator[M]:
+    """Change a row: the body changes ``instance``; on leaving it is saved (``fields`` only,
+    when given) and its audit event appended with the state before and after, in one
+    transaction. Lock the row first (``select_for_update``) when a check depends on it."""
+    with transaction.atomic():
+        before = state(instance)
+        yield instance
+        instance.save(update_fields=fields)
+        record(
+            by=by,
+            action=action,
+            instance=instance,
+            clinic_id=getattr(instance, "clinic_id", None),
+            patient_id=patient_of(instance),
+            before=before,
+            after=state(instance),
+            reason=reason,
+        )
+
+
+def audited_version(
+    model: type[M],
+    *,
+    by: Any,
+    current: models.Model | None,
+    reason: str,
+    event_reason: str = "",
+    **fields: Any,
+) -> M:
+    """A new version of a versioned row (a diary day, a visit's measures), in the transaction
+    that locked ``current``: the current version, if any, stops being current and is kept; the
+    event records it before and the new version after. Rows have ``version``, ``is_current`` and
+    ``correction_reason``; ``event_reason`` words the event when there is no correction."""
+    before = None
+    replaced: list[models.Model] = []
+    if current is not None:
+        before = snapshot(current)
+        current.is_current = False  # type: ignore[attr-defined]  # a versioned row
+        current.save(update_fields=["is_current"])
+        replaced.append(current)
+    instance = model._default_manager.create(
+        version=1 if current is None else current.version + 1,  # type: ignore[attr-defined]
+        correction_reason=reason if current is not None else "",
+        **fields,
+    )
+    record(
+        by=by,
+        action=Action.CREATE if current is None else Action.UPDATE,
+        instance=instance,
+        clinic_id=getattr(instance, "clinic_id", None),
+        patient_id=patient_of(instance),
+        before=before,
+        after=snapshot(instance),
+        reason=reason or event_reason,
+        rows=replaced,
+    )
+    return instance
 
 
 def chain_of(clinic_id: int | None) -> str:

@@ -23,7 +23,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -36,8 +35,7 @@ from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitKind, VisitR
 from ldntrial.web import keys
 from ldntrial.web.accounts.models import User
 from ldntrial.web.accounts.security import reauthenticate
-from ldntrial.web.audit.chain import record, snapshot
-from ldntrial.web.audit.models import Action
+from ldntrial.web.audit.chain import audited_create
 from ldntrial.web.clinic.models import (
     DiaryEntry,
     Reassessment,
@@ -225,31 +223,23 @@ def sign(
     content_hash = _hash(content)
     signed_at = timezone.now().replace(microsecond=0)
     key_id, signature = _mac(content_hash, by.pk, signed_at)
-    with transaction.atomic():
-        item = Reassessment.objects.create(
-            clinic=trial.clinic,
-            trial=trial,
-            suggested_outcome=assessment.decision.outcome.value,
-            suggested_rule=assessment.decision.rule.value,
-            final_outcome=final.value,
-            override_reason=reason,
-            content=content,
-            content_hash=content_hash,
-            signature=signature,
-            signature_key_id=key_id,
-            signed_by=by,
-            signed_at=signed_at,
-        )
-        record(
-            by=by,
-            action=Action.CREATE,
-            instance=item,
-            clinic_id=trial.clinic_id,
-            patient_id=trial.patient_id,
-            after=snapshot(item),
-            reason="reassessment signed",
-        )
-    return item
+    return audited_create(
+        Reassessment,
+        by=by,
+        reason="reassessment signed",
+        clinic=trial.clinic,
+        trial=trial,
+        suggested_outcome=assessment.decision.outcome.value,
+        suggested_rule=assessment.decision.rule.value,
+        final_outcome=final.value,
+        override_reason=reason,
+        content=content,
+        content_hash=content_hash,
+        signature=signature,
+        signature_key_id=key_id,
+        signed_by=by,
+        signed_at=signed_at,
+    )
 
 
 def is_valid(item: Reassessment, state: TrialState | None = None) -> bool:

@@ -22,7 +22,13 @@ from ldntrial.core.trial.document import protocol_to_document
 from ldntrial.core.trial.protocol import Protocol, require_time_zone
 from ldntrial.reports.prescription import container_labels, prescription_text
 from ldntrial.web.accounts.models import User
-from ldntrial.web.audit.chain import record, snapshot
+from ldntrial.web.audit.chain import (
+    audited_change,
+    audited_create,
+    audited_version,
+    record,
+    snapshot,
+)
 from ldntrial.web.audit.models import Action
 from ldntrial.web.clinic.models import (
     DiaryEntry,
@@ -52,25 +58,17 @@ def create_patient(
         catalogue.get(key)
     if Patient.objects.filter(clinic=by.clinic, label=label).exists():
         raise FieldErrors({"label": f"a patient labelled {label!r} already exists in this clinic"})
-    with transaction.atomic():
-        patient = Patient.objects.create(
-            clinic=by.clinic,
-            label=label,
-            birth_year=birth_year,
-            sex=sex,
-            conditions=conditions,
-            time_zone=time_zone,
-            contact=contact,
-        )
-        record(
-            by=by,
-            action=Action.CREATE,
-            instance=patient,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            after=snapshot(patient),
-        )
-    return patient
+    return audited_create(
+        Patient,
+        by=by,
+        clinic=by.clinic,
+        label=label,
+        birth_year=birth_year,
+        sex=sex,
+        conditions=conditions,
+        time_zone=time_zone,
+        contact=contact,
+    )
 
 
 def add_medication(
@@ -93,25 +91,17 @@ def add_medication(
         check_last_dose(last_dose_on, today=_today_for(patient))
     if stopped:
         _require_stop_details(last_dose_on, reason)
-    with transaction.atomic():
-        medication = Medication.objects.create(
-            clinic=patient.clinic,
-            patient=patient,
-            text=text,
-            last_dose_on=last_dose_on,
-            removed_at=timezone.now() if stopped else None,
-            removal_reason=reason.strip() if stopped else "",
-        )
-        record(
-            by=by,
-            action=Action.CREATE,
-            instance=medication,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            after=snapshot(medication),
-            reason=reason.strip(),
-        )
-    return medication
+    return audited_create(
+        Medication,
+        by=by,
+        reason=reason.strip(),
+        clinic=patient.clinic,
+        patient=patient,
+        text=text,
+        last_dose_on=last_dose_on,
+        removed_at=timezone.now() if stopped else None,
+        removal_reason=reason.strip() if stopped else "",
+    )
 
 
 def stop_medication(
@@ -129,21 +119,10 @@ def stop_medication(
         medication = Medication.objects.select_for_update().get(pk=medication.pk)
         if medication.removed_at is not None:
             raise InvalidValue("this medicine is already recorded as stopped")
-        before = snapshot(medication)
-        medication.removed_at = timezone.now()
-        medication.last_dose_on = last_dose_on
-        medication.removal_reason = reason.strip()
-        medication.save(update_fields=["removed_at", "last_dose_on", "removal_reason"])
-        record(
-            by=by,
-            action=Action.UPDATE,
-            instance=medication,
-            clinic_id=medication.clinic_id,
-            patient_id=medication.patient_id,
-            before=before,
-            after=snapshot(medication),
-            reason=f"stopped: {reason.strip()}",
-        )
+        with audited_change(medication, by=by, reason=f"stopped: {reason.strip()}"):
+            medication.removed_at = timezone.now()
+            medication.last_dose_on = last_dose_on
+            medication.removal_reason = reason.strip()
     return medication
 
 
@@ -168,23 +147,16 @@ def _today_for(patient: Patient) -> dt.date:
 
 def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
     """A draft trial holding the protocol as designed (not yet locked)."""
-    with transaction.atomic():
-        trial = Trial.objects.create(
-            clinic=patient.clinic,
-            patient=patient,
-            protocol_document=protocol_to_document(protocol),
-            fingerprint=protocol.fingerprint,
-            created_by=by,
-        )
-        record(
-            by=by,
-            action=Action.CREATE,
-            instance=trial,
-            clinic_id=trial.clinic_id,
-            patient_id=patient.pk,
-            after=_trial_snapshot(trial),
-        )
-    return trial
+    return audited_create(
+        Trial,
+        by=by,
+        state=_trial_snapshot,
+        clinic=patient.clinic,
+        patient=patient,
+        protocol_document=protocol_to_document(protocol),
+        fingerprint=protocol.fingerprint,
+        created_by=by,
+    )
 
 
 def start_trial(*, by: User, trial: Trial) -> Trial:
@@ -208,43 +180,29 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
             raise InvalidValue("this trial has already been started")
         if Trial.objects.filter(patient=trial.patient, status=TrialStatus.ACTIVE).exists():
             raise InvalidValue("this patient already has an active trial")
-        before = _trial_snapshot(trial)
         now = timezone.now()
         locked = trial.protocol().lock(at=now)
-        trial.protocol_document = protocol_to_document(locked)
-        trial.fingerprint = locked.fingerprint
-        trial.status = TrialStatus.ACTIVE
-        trial.started_at = now
-        trial.started_by = by
-        trial.save()
-        record(
-            by=by,
-            action=Action.UPDATE,
-            instance=trial,
-            clinic_id=trial.clinic_id,
-            patient_id=trial.patient_id,
-            before=before,
-            after=_trial_snapshot(trial),
-            reason="trial started: protocol locked",
-        )
+        with audited_change(
+            trial, by=by, state=_trial_snapshot, reason="trial started: protocol locked"
+        ):
+            trial.protocol_document = protocol_to_document(locked)
+            trial.fingerprint = locked.fingerprint
+            trial.status = TrialStatus.ACTIVE
+            trial.started_at = now
+            trial.started_by = by
         profile = data.ldn_profile()
         order = compounding_order(
             locked.titration, locked.formulation, overage_percent=locked.overage_percent
         )
-        prescription = Prescription.objects.create(
+        audited_create(
+            Prescription,
+            by=by,
+            state=_prescription_snapshot,
             clinic=trial.clinic,
             trial=trial,
             text=prescription_text(locked, order, profile=profile, patient=trial.patient.label),
             quantities=_quantities(order),
             labels=container_labels(order, patient=trial.patient.label),
-        )
-        record(
-            by=by,
-            action=Action.CREATE,
-            instance=prescription,
-            clinic_id=trial.clinic_id,
-            patient_id=trial.patient_id,
-            after=snapshot(prescription, exclude=("text", "labels")),
         )
     return trial
 
@@ -263,6 +221,10 @@ def _quantities(order: Any) -> list[dict[str, Any]]:
 
 def _trial_snapshot(trial: Trial) -> dict[str, Any]:
     return snapshot(trial, exclude=("protocol_document",))
+
+
+def _prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
+    return snapshot(prescription, exclude=("text", "labels"))
 
 
 def submit_diary(
@@ -322,38 +284,22 @@ def submit_diary(
                 raise FieldErrors(
                     {"correction_reason": "this day is filled already: say why you are changing it"}
                 )
-            before = None
-            replaced = []
-            if current is not None:
-                before = snapshot(current)
-                current.is_current = False
-                current.save(update_fields=["is_current"])
-                replaced.append(current)
-            entry = DiaryEntry.objects.create(
+            entry = audited_version(
+                DiaryEntry,
+                by=by,
+                current=current,
+                reason=reason,
                 clinic=trial.clinic,
                 trial=trial,
                 day=day,
-                version=1 if current is None else current.version + 1,
                 scores={k: int(v) for k, v in entry_record.scores.items()},
                 dose_taken=entry_record.dose_taken,
                 dose_time=entry_record.dose_time,
                 side_effects=sorted(e.value for e in entry_record.side_effects),
                 side_effect_other=entry_record.side_effect_other,
                 note=entry_record.note,
-                correction_reason=reason if current is not None else "",
                 client_key=client_key,
                 submitted_by=by,
-            )
-            record(
-                by=by,
-                action=Action.CREATE if current is None else Action.UPDATE,
-                instance=entry,
-                clinic_id=trial.clinic_id,
-                patient_id=trial.patient_id,
-                before=before,
-                after=snapshot(entry),
-                reason=reason,
-                rows=replaced,
             )
     except IntegrityError:
         # Only reachable without the row lock (a database that ignores it): the same key
@@ -379,22 +325,11 @@ def mark_dispensed(
         prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
         if prescription.status == PrescriptionStatus.DISPENSED:
             raise InvalidValue("this prescription was already marked dispensed")
-        before = snapshot(prescription, exclude=("text", "labels"))
-        prescription.status = PrescriptionStatus.DISPENSED
-        prescription.lot_number = lot
-        prescription.dispensed_on = dispensed_on
-        prescription.dispensed_by = by
-        prescription.save()
-        record(
-            by=by,
-            action=Action.UPDATE,
-            instance=prescription,
-            clinic_id=prescription.clinic_id,
-            patient_id=prescription.trial.patient_id,
-            before=before,
-            after=snapshot(prescription, exclude=("text", "labels")),
-            reason="dispensed",
-        )
+        with audited_change(prescription, by=by, state=_prescription_snapshot, reason="dispensed"):
+            prescription.status = PrescriptionStatus.DISPENSED
+            prescription.lot_number = lot
+            prescription.dispensed_on = dispensed_on
+            prescription.dispensed_by = by
     return prescription
 
 
@@ -420,23 +355,11 @@ def resolve_medication(
         raise InvalidValue("choose a catalogue entry or confirm it is not an opioid (one of them)")
     if medicine_key is not None and medicine_key not in data.medicines().medicines:
         raise InvalidValue(f"{medicine_key!r} is not in the medicine catalogue")
-    with transaction.atomic():
-        before = snapshot(medication)
+    with audited_change(medication, by=by, reason="screening finding resolved"):
         medication.resolved_medicine = medicine_key or ""
         medication.confirmed_not_opioid = not_an_opioid
         medication.resolved_by = by
         medication.resolved_at = timezone.now()
-        medication.save()
-        record(
-            by=by,
-            action=Action.UPDATE,
-            instance=medication,
-            clinic_id=medication.clinic_id,
-            patient_id=medication.patient_id,
-            before=before,
-            after=snapshot(medication),
-            reason="screening finding resolved",
-        )
     return medication
 
 
@@ -447,21 +370,14 @@ def update_situations(
 
     for value in situations:
         Situation(value)  # refuses unknown situations
-    with transaction.atomic():
-        before = snapshot(patient)
+    with audited_change(
+        patient,
+        by=by,
+        reason="screening situations updated",
+        fields=["situations", "surgery_planned"],
+    ):
         patient.situations = sorted(set(situations))
         patient.surgery_planned = surgery_planned
-        patient.save(update_fields=["situations", "surgery_planned"])
-        record(
-            by=by,
-            action=Action.UPDATE,
-            instance=patient,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            before=before,
-            after=snapshot(patient),
-            reason="screening situations updated",
-        )
     return patient
 
 
@@ -501,13 +417,13 @@ def record_visit(
             raise FieldErrors(
                 {"correction_reason": "this visit is recorded already: say why you change it"}
             )
-        before = None
-        if current is not None:
-            before = snapshot(current)
-            current.is_current = False
-            current.save(update_fields=["is_current"])
         items = checked.peg.items() if checked.peg is not None else {}
-        item = VisitMeasure.objects.create(
+        return audited_version(
+            VisitMeasure,
+            by=by,
+            current=current,
+            reason=reason,
+            event_reason=f"{visit_kind.value} visit measures",
             clinic=trial.clinic,
             trial=trial,
             kind=visit_kind.value,
@@ -516,18 +432,5 @@ def record_visit(
             peg_enjoyment=items.get("enjoyment"),
             peg_activity=items.get("activity"),
             pgic="" if checked.pgic is None else checked.pgic.value,
-            version=1 if current is None else current.version + 1,
-            correction_reason=reason if current is not None else "",
             submitted_by=by,
         )
-        record(
-            by=by,
-            action=Action.CREATE if current is None else Action.UPDATE,
-            instance=item,
-            clinic_id=trial.clinic_id,
-            patient_id=trial.patient_id,
-            before=before,
-            after=snapshot(item),
-            reason=reason or f"{visit_kind.value} visit measures",
-        )
-    return item
