@@ -534,9 +534,13 @@ def test_an_audited_change_that_fails_leaves_neither_the_change_nor_an_event(wor
     before = last_sequence()
     medication = services.add_medication(by=world.dr_ode, patient=world.ana, text="sertraline")
     after_add = last_sequence()
-    with pytest.raises(RuntimeError), audited_change(medication, by=world.dr_ode, reason="x"):
-        medication.text = "changed"
-        raise RuntimeError("the change is refused half-way")
+    def change_refused_half_way():
+        with audited_change(medication, by=world.dr_ode, reason="x"):
+            medication.text = "changed"
+            raise RuntimeError("the change is refused half-way")
+
+    with pytest.raises(RuntimeError):
+        change_refused_half_way()
     medication.refresh_from_db()
     assert medication.text == "sertraline"
     assert after_add == before + 1
