@@ -18,10 +18,11 @@ from benchmarks.pooling import POOLING_BENCHES
 from benchmarks.screening import bench_screen, bench_vocabulary
 from benchmarks.timing import best
 from ldntrial import data
+from ldntrial.core.canonical import canonical_json
 from ldntrial.core.doses import Dose
 from ldntrial.core.trial.compounding import compounding_order, default_capsules, fewest_capsules
 from ldntrial.core.trial.design import design_protocol
-from ldntrial.core.trial.protocol import Protocol, canonical_json
+from ldntrial.core.trial.protocol import Protocol
 from ldntrial.interop.ics import dosing_calendar
 
 NOW = dt.datetime(2026, 11, 27, 21, 15, tzinfo=dt.UTC)

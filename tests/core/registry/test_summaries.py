@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from ldntrial.core.canonical import canonical_json
 from ldntrial.core.doses import Dose
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.registry.summaries import (
@@ -15,7 +16,7 @@ from ldntrial.core.registry.summaries import (
     cohorts,
 )
 from ldntrial.core.trial.diary import SideEffect
-from ldntrial.core.trial.protocol import Design, canonical_json
+from ldntrial.core.trial.protocol import Design
 from tests.core.registry.builders import ANA, BEA, summary
 
 

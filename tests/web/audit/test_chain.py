@@ -534,6 +534,7 @@ def test_an_audited_change_that_fails_leaves_neither_the_change_nor_an_event(wor
     before = last_sequence()
     medication = services.add_medication(by=world.dr_ode, patient=world.ana, text="sertraline")
     after_add = last_sequence()
+
     def change_refused_half_way():
         with audited_change(medication, by=world.dr_ode, reason="x"):
             medication.text = "changed"

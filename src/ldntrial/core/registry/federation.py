@@ -1,6 +1,6 @@
 """Federated pooling: sites exchange signed per-patient summaries, never raw diaries.
 
-A site bundle is one canonical JSON document (``ldntrial.core.trial.protocol.canonical_json``):
+A site bundle is one canonical JSON document (``ldntrial.core.canonical.canonical_json``):
 
     {"format": "ldntrial.site-bundle/1", "site_id": ..., "key_id": ..., "exported_at": "...Z",
      "protocol_fingerprints": [...], "records": [patient summaries], "signature": "<hex>"}
@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ldntrial.core.canonical import canonical_json
 from ldntrial.core.errors import LdnTrialError
 from ldntrial.core.registry.analysis import (
     DEFAULT_SETTINGS,
@@ -38,7 +39,6 @@ from ldntrial.core.registry.analysis import (
     analyse,
 )
 from ldntrial.core.registry.summaries import PatientSummary
-from ldntrial.core.trial.protocol import canonical_json
 
 BUNDLE_FORMAT = "ldntrial.site-bundle/1"
 MIN_KEY_BYTES = 32

@@ -9,7 +9,7 @@ made by the web layer), the locked protocol's fingerprint, the condition and met
 design, the effect and its posterior SD, the MCID the protocol fixed (in points), the trial's
 status, the dose reached and its timing, the number of diary days and the days on which each
 checklist side effect was reported. ``as_json`` gives its canonical form (sorted keys; see
-``ldntrial.core.trial.protocol.canonical_json``), which site bundles sign.
+``ldntrial.core.canonical.canonical_json``), which site bundles sign.
 
 Summaries are pooled in strata (condition, design, metric) and never across them: a ``Cohort``
 refuses summaries of two strata, so blinded (LDN against placebo) and open-label (change from

@@ -15,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ldntrial.core.canonical import canonical_json
 from ldntrial.core.doses import Dose
 from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
 from ldntrial.core.trial.compounding import Formulation, OralLiquid
@@ -407,13 +407,6 @@ def _number(dose: Dose) -> int | float:
 
 def utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def canonical_json(content: Mapping[str, Any]) -> bytes:
-    """Sorted keys, no spaces, UTF-8, no NaN: one byte string for one content."""
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def require_time_zone(name: str) -> ZoneInfo:

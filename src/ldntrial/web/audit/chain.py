@@ -28,6 +28,7 @@ from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from ldntrial.core.canonical import canonical_json
 from ldntrial.web import keys
 from ldntrial.web.audit import anchors
 from ldntrial.web.audit import rows as audited_rows
@@ -279,8 +280,7 @@ def event_hash(event: Any) -> str:
     }
     if event.version >= 2:
         content |= {"version": event.version, "chain": event.chain, "rows": event.rows}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((event.previous_hash + canonical).encode("utf-8")).hexdigest()
+    return hashlib.sha256(event.previous_hash.encode("utf-8") + canonical_json(content)).hexdigest()
 
 
 def mac_message(event: Any) -> bytes:

@@ -12,8 +12,6 @@ A data migration that changes audited rows must record an event with ``audit.cha
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -21,6 +19,8 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.db import models
+
+from ldntrial.core.canonical import sha256_of
 
 # Audited tables (app label.Model) and the columns that change without an audited write.
 AUDITED: dict[str, tuple[str, ...]] = {
@@ -55,8 +55,8 @@ def _default(value: Any) -> Any:
 
 
 def digest(value: Any) -> str:
-    canonical = json.dumps(value, default=_default, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
+    # ASCII escapes: the digests already stored in audit events were made that way.
+    return sha256_of(value, default=_default, ascii_only=True)[:20]
 
 
 def state_of(values: dict[str, Any], label: str) -> dict[str, str]:

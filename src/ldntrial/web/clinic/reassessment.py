@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +27,7 @@ from django.utils import timezone
 from ldntrial.core.analysis.decision import Decision, Outcome, decide
 from ldntrial.core.analysis.record import analysis_record
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trial
+from ldntrial.core.canonical import sha256_of
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.trial.protocol import Protocol
 from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
@@ -81,8 +80,7 @@ class Assessment:
 
 
 def _hash_of(rows: list[list[Any]]) -> str:
-    canonical = json.dumps(rows, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_of(rows, ascii_only=True)  # the form signed diary hashes were made in
 
 
 def state_of(trial: Trial) -> TrialState:
@@ -180,8 +178,7 @@ def signed_content(
 
 
 def _hash(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_of(content)
 
 
 def signature_message(content_hash: str, signer_id: int, signed_at: dt.datetime) -> bytes:
