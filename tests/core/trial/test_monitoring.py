@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from ldntrial.core.study_days import StudyDay
 from ldntrial.core.trial.monitoring import Alert, DayReport, Stage, stage_on, trial_status
 from tests.core.conftest import START
 
@@ -31,7 +32,7 @@ def test_adherence_is_the_share_of_reported_doses_taken(protocol):
     reports = days(dt.date(2026, 12, 12), [True, True, False, True])
     status = trial_status(protocol, reports, today=dt.date(2026, 12, 15))
     assert (status.doses_taken, status.doses_reported, status.adherence) == (3, 4, 0.75)
-    assert status.study_day == 18
+    assert status.study_day == StudyDay(18)
     assert Alert.DOSES_MISSED in status.alerts
 
 

@@ -7,6 +7,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ldntrial.core.study_days import StudyDay
 from ldntrial.core.trial.protocol import PhaseKind, Protocol
 
 # Product rules (issue #3): the diary counts as silent after 3 days without an entry; side
@@ -60,7 +61,7 @@ class DayReport:
 @dataclass(frozen=True)
 class TrialProgress:
     stage: Stage
-    study_day: int | None
+    study_day: StudyDay | None  # None before the trial starts
     doses_reported: int
     doses_taken: int
     days_since_last_entry: int | None
@@ -107,5 +108,7 @@ def trial_status(
         end = min(today, protocol.reassessment_date)
         if (end - silent_since).days >= SILENT_AFTER_DAYS:
             alerts.append(Alert.DIARY_SILENT)
-    study_day = None if today < protocol.start_date else (today - protocol.start_date).days + 1
+    study_day = (
+        None if today < protocol.start_date else StudyDay.of(today, trial_start=protocol.start_date)
+    )
     return TrialProgress(stage, study_day, len(dosing), taken, since, tuple(alerts))

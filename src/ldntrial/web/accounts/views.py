@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 
 from ldntrial.core.errors import InvalidValue
-from ldntrial.web.access import role_required
+from ldntrial.web.access import current_user, role_required
 from ldntrial.web.accounts import security, services
 from ldntrial.web.accounts.forms import InviteStaffForm, JoinCodeForm, SetPasswordForm, TokenForm
 from ldntrial.web.accounts.models import Invitation, LinkPurpose, Role, TOTPDevice, User
@@ -44,8 +44,7 @@ def safe_next(request: HttpRequest, default: str = "home") -> str:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = current_user(request)
     return redirect(HOME_BY_ROLE[Role(user.role)])
 
 
@@ -53,8 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Set up (first time) or enter the second factor. Staff only; patients go home."""
-    user = request.user
-    assert isinstance(user, User)
+    user = current_user(request)
     if not user.is_clinic_staff or user.is_verified():
         return redirect("home")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -134,8 +132,7 @@ STAFF_ACTIONS = ("deactivate", "reactivate", "reset")
 @require_http_methods(["GET", "POST"])
 def staff(request: HttpRequest) -> HttpResponse:
     """The clinic admin's staff page: invite, deactivate or reactivate, reset credentials."""
-    user = request.user
-    assert isinstance(user, User)
+    user = current_user(request)
     action = request.POST.get("action", "")
     inviting = request.method == "POST" and action not in STAFF_ACTIONS
     form = InviteStaffForm(request.POST if inviting else None)

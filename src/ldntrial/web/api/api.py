@@ -149,7 +149,7 @@ def read_trial(request: HttpRequest, trial_id: int) -> Any:
         s = queries.status_of(trial, protocol)
         progress = StatusOut(
             stage=s.stage.value,
-            study_day=s.study_day,
+            study_day=None if s.study_day is None else s.study_day.number,
             doses_reported=s.doses_reported,
             doses_taken=s.doses_taken,
             adherence=s.adherence,
