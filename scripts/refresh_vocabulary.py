@@ -378,12 +378,10 @@ def _equivalent_vmp(bnf: str) -> str:
     return bnf[:9] + "AA" + bnf[13:15] + bnf[13:15]
 
 
-def dmd_rows(files: list[list[DmdRow]], ingredients: Ingredients, report: Report) -> Iterator[Row]:
-    typed: dict[str, DmdRow] = {}
-    for rows in files:
-        for row in rows:
-            if row.kind and row.bnf:
-                typed.setdefault(row.code, row)
+def _generic_index(
+    typed: dict[str, DmdRow], ingredients: Ingredients
+) -> tuple[dict[str, set[tuple[str, ...]]], dict[str, set[tuple[str, ...]]]]:
+    """The ingredients of each generic product (VMP), by BNF code and by BNF chemical."""
     vmp_by_bnf: dict[str, set[tuple[str, ...]]] = {}
     vmp_by_chemical: dict[str, set[tuple[str, ...]]] = {}
     for row in typed.values():
@@ -392,9 +390,20 @@ def dmd_rows(files: list[list[DmdRow]], ingredients: Ingredients, report: Report
             if parts:
                 vmp_by_bnf.setdefault(row.bnf, set()).add(parts)
                 vmp_by_chemical.setdefault(row.bnf[:9], set()).add(parts)
+    return vmp_by_bnf, vmp_by_chemical
+
+
+def dmd_rows(files: list[list[DmdRow]], ingredients: Ingredients, report: Report) -> Iterator[Row]:
+    typed: dict[str, DmdRow] = {}
+    for rows in files:
+        for row in rows:
+            if row.kind and row.bnf:
+                typed.setdefault(row.code, row)
+    vmp_by_bnf, vmp_by_chemical = _generic_index(typed, ingredients)
 
     def typed_parts(row: DmdRow) -> tuple[tuple[str, ...] | None, str]:
-        assert row.bnf is not None
+        if row.bnf is None:  # only rows with a BNF code reach here
+            raise ValueError(f"{row}: a dm+d row without its BNF code")
         generic = row.kind == "VMP" or row.bnf[9:11] == "AA"
         if generic:
             return ingredients.of(name_part(row.term)), "generic name not resolved"

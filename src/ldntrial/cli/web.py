@@ -189,7 +189,7 @@ def serve(
         )
     sys.stdout.flush()
     # Access log lines carry method, path and status only: never query strings or bodies.
-    os.execv(
+    os.execv(  # noqa: S606 - replaces this process with our own gunicorn, fixed arguments
         sys.executable,
         [
             sys.executable,

@@ -319,10 +319,10 @@ def _gap_terms(gaps: NDArray[np.int64], rho: Array) -> tuple[Array, Array, Array
     )
 
 
-def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> BatchFit:
+def _padded(series: Sequence[tuple[Array, Array, Array]]) -> tuple[Array, Array, Array, Array]:
+    """The series as one zero-padded block: [x | y] per day, lengths, which rows follow a row,
+    and the gap in days from the row before."""
     p = series[0][2].shape[1]
-    q = p + 1
-    n_series = len(series)
     lengths = []
     for days, y, x in series:
         n = len(y)
@@ -332,8 +332,8 @@ def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> Batc
             raise ValueError(f"{n} observations cannot estimate {p} coefficients")
         lengths.append(n)
     width = max(lengths)
-    z = np.zeros((n_series, width, q))
-    day = np.zeros((n_series, width))
+    z = np.zeros((len(series), width, p + 1))
+    day = np.zeros((len(series), width))
     for i, (days, y, x) in enumerate(series):
         n = lengths[i]
         z[i, :n, :p] = x
@@ -345,6 +345,14 @@ def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> Batc
     if np.any(pair & (steps <= 0)):
         raise ValueError("days must be strictly increasing")
     gap = np.where(pair, steps, 0).astype(np.int64)
+    return z, count, pair, gap
+
+
+def _fit_block(series: Sequence[tuple[Array, Array, Array]], rho: Array) -> BatchFit:
+    p = series[0][2].shape[1]
+    q = p + 1
+    n_series = len(series)
+    z, count, pair, gap = _padded(series)
 
     # Slots: the distinct gaps of each series, in increasing order.
     none = np.iinfo(np.int64).max

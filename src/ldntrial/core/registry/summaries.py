@@ -197,7 +197,8 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check(s: PatientSummary) -> None:
+def _identity_problems(s: PatientSummary) -> list[str]:
+    """What is wrong with who and what the summary is about."""
     problems: list[str] = []
     if not (isinstance(s.patient_key, str) and _PATIENT_KEY.fullmatch(s.patient_key)):
         problems.append(
@@ -213,6 +214,12 @@ def _check(s: PatientSummary) -> None:
             problems.append(f"{what} must be a key such as 'fibromyalgia' or 'pain'")
     if not isinstance(s.design, Design) or not isinstance(s.better, Direction):
         problems.append("design and better must be a Design and a Direction")
+    return problems
+
+
+def _outcome_problems(s: PatientSummary) -> list[str]:
+    """What is wrong with the outcome the summary reports."""
+    problems: list[str] = []
     if not (_number(s.mcid) and s.mcid > 0):
         problems.append("mcid must be a positive number of points")
     if not isinstance(s.status, Completion):
@@ -235,6 +242,12 @@ def _check(s: PatientSummary) -> None:
         or s.diary_days < 0
     ):
         problems.append("diary_days must be a whole number, 0 or more")
+    return problems
+
+
+def _side_effect_problems(s: PatientSummary) -> list[str]:
+    """What is wrong with the side effects the summary reports."""
+    problems: list[str] = []
     names = [name for name, _ in s.side_effects]
     if len(set(names)) != len(names):
         problems.append("each side effect may appear once")
@@ -245,6 +258,11 @@ def _check(s: PatientSummary) -> None:
             problems.append(f"{name.value}: days reported must be a whole number from 1, or empty")
         elif days is not None and days > s.diary_days:
             problems.append(f"{name.value}: reported on more days than the diary has")
+    return problems
+
+
+def _check(s: PatientSummary) -> None:
+    problems = [*_identity_problems(s), *_outcome_problems(s), *_side_effect_problems(s)]
     if problems:
         raise InvalidValue("patient summary: " + "; ".join(problems))
 

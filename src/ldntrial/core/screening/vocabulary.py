@@ -190,6 +190,19 @@ def parse_vocabulary(
     table = [line.rstrip("\n").split("\t") for line in it]
     if not table:
         raise DataFileError(f"{where}: has no names")
+    _check_columns(table, where)
+    rows: dict[str, list[_Row]] = {}
+    for normalised, display, kind, components, source, flags in table:
+        found = rows.get(normalised)
+        if found is None:
+            rows[normalised] = [(display, kind, components, source, flags)]
+        else:
+            found.append((display, kind, components, source, flags))
+    return Vocabulary(rows)
+
+
+def _check_columns(table: list[list[str]], where: str) -> None:
+    """Refuses the first row (by line number) of any column that breaks the format."""
 
     def refuse(test: Callable[[list[str]], bool], why: str) -> None:
         for number, fields in enumerate(table, start=3):
@@ -208,11 +221,3 @@ def parse_vocabulary(
         refuse(lambda f: bool(f[5]) and not set(f[5].split(",")) <= _FLAGS.keys(), "bad flags")
     if any(not c or c[0] == ";" or c[-1] == ";" or ";;" in c for c in (f[3] for f in table)):
         refuse(lambda f: "" in f[3].split(";"), "a component is empty")
-    rows: dict[str, list[_Row]] = {}
-    for normalised, display, kind, components, source, flags in table:
-        found = rows.get(normalised)
-        if found is None:
-            rows[normalised] = [(display, kind, components, source, flags)]
-        else:
-            found.append((display, kind, components, source, flags))
-    return Vocabulary(rows)

@@ -95,40 +95,9 @@ def validate_entry(
     """A diary entry checked against the protocol; every wrong field is reported at once."""
     check_day_open(protocol, day, today=today)
     errors: dict[str, str] = {}
-    valid_scores: dict[str, Score] = {}
-    keys = [m.key for m in protocol.metrics]
-    for key in scores:
-        if key not in keys:
-            errors[key] = f"{key!r} is not measured in this trial"
-    for metric in protocol.metrics:
-        raw = scores.get(metric.key)
-        if raw is None or raw == "":
-            errors[metric.key] = f"{metric.label}: choose a number from 0 to 10"
-            continue
-        try:
-            valid_scores[metric.key] = Score(_whole(raw))
-        except InvalidValue as error:
-            errors[metric.key] = f"{metric.label}: {error}"
-    dosing = is_dosing_day(protocol, day)
-    if dosing and dose_taken is None:
-        errors["dose_taken"] = "say whether you took your dose"
-    if not dosing and dose_taken is not None:
-        errors["dose_taken"] = "no dose is taken during the baseline"
-    if dose_time is not None and dose_taken is not True:
-        errors["dose_time"] = "a dose time only goes with a dose taken"
-    effects: set[SideEffect] = set()
-    for name in side_effects:
-        try:
-            effects.add(SideEffect(name))
-        except ValueError:
-            errors["side_effects"] = f"{name!r} is not on the side-effect list"
-    other = side_effect_other.strip()
-    if SideEffect.OTHER in effects and not other:
-        errors["side_effect_other"] = "describe the other side effect"
-    if other and SideEffect.OTHER not in effects:
-        effects.add(SideEffect.OTHER)
-    if len(other) > MAX_OTHER:
-        errors["side_effect_other"] = f"keep it under {MAX_OTHER} characters"
+    valid_scores = _checked_scores(protocol, scores, errors)
+    _check_dose(protocol, day, dose_taken, dose_time, errors)
+    effects, other = _checked_side_effects(side_effects, side_effect_other, errors)
     if len(note) > MAX_NOTE:
         errors["note"] = f"keep the note under {MAX_NOTE} characters"
     if errors:
@@ -142,6 +111,61 @@ def validate_entry(
         side_effect_other=other,
         note=note.strip(),
     )
+
+
+def _checked_scores(
+    protocol: Protocol, scores: Mapping[str, object], errors: dict[str, str]
+) -> dict[str, Score]:
+    valid: dict[str, Score] = {}
+    keys = [m.key for m in protocol.metrics]
+    for key in scores:
+        if key not in keys:
+            errors[key] = f"{key!r} is not measured in this trial"
+    for metric in protocol.metrics:
+        raw = scores.get(metric.key)
+        if raw is None or raw == "":
+            errors[metric.key] = f"{metric.label}: choose a number from 0 to 10"
+            continue
+        try:
+            valid[metric.key] = Score(_whole(raw))
+        except InvalidValue as error:
+            errors[metric.key] = f"{metric.label}: {error}"
+    return valid
+
+
+def _check_dose(
+    protocol: Protocol,
+    day: dt.date,
+    dose_taken: bool | None,
+    dose_time: dt.time | None,
+    errors: dict[str, str],
+) -> None:
+    dosing = is_dosing_day(protocol, day)
+    if dosing and dose_taken is None:
+        errors["dose_taken"] = "say whether you took your dose"
+    if not dosing and dose_taken is not None:
+        errors["dose_taken"] = "no dose is taken during the baseline"
+    if dose_time is not None and dose_taken is not True:
+        errors["dose_time"] = "a dose time only goes with a dose taken"
+
+
+def _checked_side_effects(
+    names: Iterable[str], other_text: str, errors: dict[str, str]
+) -> tuple[set[SideEffect], str]:
+    effects: set[SideEffect] = set()
+    for name in names:
+        try:
+            effects.add(SideEffect(name))
+        except ValueError:
+            errors["side_effects"] = f"{name!r} is not on the side-effect list"
+    other = other_text.strip()
+    if SideEffect.OTHER in effects and not other:
+        errors["side_effect_other"] = "describe the other side effect"
+    if other and SideEffect.OTHER not in effects:
+        effects.add(SideEffect.OTHER)
+    if len(other) > MAX_OTHER:
+        errors["side_effect_other"] = f"keep it under {MAX_OTHER} characters"
+    return effects, other
 
 
 def _whole(raw: object) -> int:

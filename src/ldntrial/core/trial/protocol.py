@@ -250,25 +250,8 @@ class Protocol:
             raise PlanRefused(f"design {self.design.value} is not supported yet: use open_label")
         if isinstance(self.baseline_days, bool) or not isinstance(self.baseline_days, int):
             raise InvalidValue(f"baseline days must be a whole number, not {self.baseline_days!r}")
-        if self.titration.first_day != self.first_dose_date:
-            raise InvalidValue(
-                f"the first dose ({self.titration.first_day.isoformat()}) must be the day after "
-                f"the baseline ends ({self.first_dose_date.isoformat()})"
-            )
-        if self.titration.end != self.reassessment_date:
-            raise InvalidValue("the dosing schedule must run until the reassessment date")
-        keys = [m.key for m in self.metrics]
-        if not keys or len(set(keys)) != len(keys):
-            raise InvalidValue("a protocol needs at least one metric, each named once")
-        if self.primary_metric not in keys:
-            raise InvalidValue(
-                f"primary metric {self.primary_metric!r} is not one of the protocol's metrics "
-                f"({', '.join(keys)})"
-            )
-        if self.success.metric != self.primary_metric:
-            raise InvalidValue("the success criterion must be judged on the primary metric")
-        if not 0 <= self.overage_percent <= 100:
-            raise InvalidValue(f"overage {self.overage_percent}% is not accepted: use 0 to 100%")
+        self._check_schedule()
+        self._check_metrics()
         require_time_zone(self.time_zone)
         if set(self.dose_times) != set(Timing):
             raise InvalidValue("a protocol needs a dose time for night and for morning")
@@ -283,6 +266,32 @@ class Protocol:
         object.__setattr__(
             self, "accepted_warnings", tuple(sorted(set(self.accepted_warnings), key=_code))
         )
+        self._check_lock()
+
+    def _check_schedule(self) -> None:
+        if self.titration.first_day != self.first_dose_date:
+            raise InvalidValue(
+                f"the first dose ({self.titration.first_day.isoformat()}) must be the day after "
+                f"the baseline ends ({self.first_dose_date.isoformat()})"
+            )
+        if self.titration.end != self.reassessment_date:
+            raise InvalidValue("the dosing schedule must run until the reassessment date")
+
+    def _check_metrics(self) -> None:
+        keys = [m.key for m in self.metrics]
+        if not keys or len(set(keys)) != len(keys):
+            raise InvalidValue("a protocol needs at least one metric, each named once")
+        if self.primary_metric not in keys:
+            raise InvalidValue(
+                f"primary metric {self.primary_metric!r} is not one of the protocol's metrics "
+                f"({', '.join(keys)})"
+            )
+        if self.success.metric != self.primary_metric:
+            raise InvalidValue("the success criterion must be judged on the primary metric")
+        if not 0 <= self.overage_percent <= 100:
+            raise InvalidValue(f"overage {self.overage_percent}% is not accepted: use 0 to 100%")
+
+    def _check_lock(self) -> None:
         if (self.locked_at is None) != (self.locked_fingerprint is None):
             raise InvalidValue("a lock needs both its time and its fingerprint")
         if self.locked_at is not None and self.locked_at.utcoffset() is None:

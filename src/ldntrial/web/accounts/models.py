@@ -85,6 +85,9 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"
+
     @staticmethod
     def new_token() -> tuple[str, str]:
         """A fresh token and the hash stored for it; only the hash is kept."""

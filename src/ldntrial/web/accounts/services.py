@@ -145,7 +145,8 @@ def accept_invitation(*, token: str, password: str) -> User:
         if invitation is None or not invitation.is_usable():
             raise InvalidValue(INVALID_LINK)
         if invitation.purpose == LinkPurpose.RESET:
-            assert invitation.user_id is not None  # a reset code always names its account
+            if invitation.user_id is None:  # a reset code always names its account
+                raise InvalidValue(INVALID_LINK)
             user = User.objects.select_for_update().get(pk=invitation.user_id)
             before = _user_snapshot(user)
             check_password(password, user)

@@ -72,6 +72,9 @@ class AuditEvent(models.Model):
             models.UniqueConstraint(fields=["chain", "sequence"], name="one_event_per_place")
         ]
 
+    def __str__(self) -> str:
+        return f"audit event {self.chain} #{self.sequence}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnly("audit events cannot be changed")
@@ -90,3 +93,6 @@ class ChainHead(models.Model):
     chain = models.CharField(max_length=40, unique=True, default=SYSTEM_CHAIN)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"chain head {self.chain} at {self.sequence}"

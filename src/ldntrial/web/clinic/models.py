@@ -65,6 +65,9 @@ class Medication(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"medication {self.pk}"
+
     @property
     def is_stopped(self) -> bool:
         return self.removed_at is not None
@@ -89,6 +92,9 @@ class Trial(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     started_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"trial {self.pk}"
 
     @property
     def is_draft(self) -> bool:
@@ -136,6 +142,9 @@ class DiaryEntry(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"diary entry {self.pk} (version {self.version})"
+
 
 class PrescriptionStatus(models.TextChoices):
     TO_PREPARE = "to_prepare", "To prepare"
@@ -157,6 +166,9 @@ class Prescription(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"prescription {self.pk}"
 
     @property
     def is_to_prepare(self) -> bool:
@@ -188,6 +200,9 @@ class Reassessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reassessment {self.pk}"
 
 
 class VisitKind(models.TextChoices):
@@ -230,3 +245,6 @@ class VisitMeasure(models.Model):
                 name="one_current_visit_per_kind",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"visit measure {self.pk}"
