@@ -319,7 +319,9 @@ def _gap_terms(gaps: NDArray[np.int64], rho: Array) -> tuple[Array, Array, Array
     )
 
 
-def _padded(series: Sequence[tuple[Array, Array, Array]]) -> tuple[Array, Array, Array, Array]:
+def _padded(
+    series: Sequence[tuple[Array, Array, Array]],
+) -> tuple[Array, NDArray[np.int_], NDArray[np.bool_], NDArray[np.int64]]:
     """The series as one zero-padded block: [x | y] per day, lengths, which rows follow a row,
     and the gap in days from the row before."""
     p = series[0][2].shape[1]
