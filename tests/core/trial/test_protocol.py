@@ -173,8 +173,8 @@ def test_an_unknown_time_zone_is_refused(design):
         design(time_zone="Mars/Olympus")
 
 
-def test_blinded_trials_are_not_offered_until_they_are_built(ana):
-    with pytest.raises(PlanRefused, match="blinded_n_of_1 is not supported yet"):
+def test_a_blinded_protocol_without_its_pairs_and_periods_is_refused(ana):
+    with pytest.raises(InvalidValue, match="needs its design"):
         dataclasses.replace(ana, design=Design.BLINDED_N_OF_1)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
+from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.compounding import Formulation, default_capsules
 from ldntrial.core.trial.drug import LdnProfile, Timing
 from ldntrial.core.trial.instruments import InstrumentCatalogue
@@ -76,7 +77,8 @@ def check_protocol(
             f"reassessment {days // 7} weeks after the first dose is too late: a time-limited "
             "trial reassesses within 52 weeks"
         )
-    if not window.low * 7 <= days <= window.high * 7:
+    # A blinded trial's reassessment is the last day of its last period (fixed by the design).
+    if not protocol.is_blinded and not window.low * 7 <= days <= window.high * 7:
         if protocol.reassessment_override is None:
             first, low, high = protocol.first_dose_date, window.low * 7, window.high * 7
             raise PlanRefused(
@@ -143,14 +145,22 @@ def design_protocol(
     accept: Iterable[WarningCode] = (),
     diary_backfill_days: int = DEFAULT_DIARY_BACKFILL_DAYS,
     analysis: AnalysisSettings | None = None,
+    blinded: BlindedDesign | None = None,
+    allocation_commitment: str | None = None,
 ) -> tuple[Protocol, tuple[PlanWarning, ...]]:
-    """Build and check a draft protocol. Returns it with the warnings that were accepted."""
+    """Build and check a draft protocol. Returns it with the warnings that were accepted.
+
+    With ``blinded``, the design is a blinded n-of-1 trial: the open titration reaches the
+    tolerated (final) dose, and the blinded periods follow from that day; the reassessment is
+    the last day of the last period (a ``reassessment_date`` must then be that day)."""
     conditions.get(condition)
     baseline = profile.default_baseline_days if baseline_days is None else baseline_days
     if isinstance(baseline, bool) or not isinstance(baseline, int):
         raise InvalidValue(f"baseline days must be a whole number, not {baseline!r}")
     first_dose = start_date + dt.timedelta(days=baseline)
     reassess = reassessment_date or first_dose + dt.timedelta(weeks=DEFAULT_REASSESSMENT_WEEKS)
+    if blinded is not None and reassessment_date is None:
+        reassess = _blinded_end(blinded, first_dose, plan or default_plan(profile), custom_steps)
     if reassess <= first_dose:
         raise PlanRefused(
             f"reassessment on {reassess.isoformat()} is not after the first dose "
@@ -180,7 +190,7 @@ def design_protocol(
         profile.success_probability,
     )
     protocol = Protocol(
-        design=Design.OPEN_LABEL,
+        design=Design.OPEN_LABEL if blinded is None else Design.BLINDED_N_OF_1,
         condition=condition,
         start_date=start_date,
         baseline_days=baseline,
@@ -199,8 +209,39 @@ def design_protocol(
         reassessment_override=reassessment_override,
         diary_backfill_days=diary_backfill_days,
         analysis=analysis or AnalysisSettings(),
+        blinded=blinded,
+        allocation_commitment=allocation_commitment,
     )
     return protocol, check_protocol(protocol, profile, plan_warnings=plan_warnings)
+
+
+def _blinded_end(
+    blinded: BlindedDesign,
+    first_dose: dt.date,
+    plan: TitrationPlan,
+    custom_steps: Iterable[DoseStep] | None,
+) -> dt.date:
+    """The last day of the blinded periods: they start on the first day of the final dose."""
+    if custom_steps is not None:
+        steps = tuple(custom_steps)
+        if not steps:
+            raise InvalidValue("a custom schedule needs at least one step")
+        final = steps[-1].dose
+        start = steps[-1].start
+        for step in reversed(steps):
+            if step.dose != final:
+                break
+            start = step.start
+    else:
+        increments = 0
+        amount = plan.start_dose.mg
+        while amount < plan.target_dose.mg:
+            amount = min(amount + plan.step_dose.mg, plan.target_dose.mg)
+            increments += 1
+            if increments > 200:  # a step of almost nothing; plan_titration refuses it later
+                break
+        start = first_dose + dt.timedelta(days=increments * plan.interval_days)
+    return start + dt.timedelta(days=blinded.days - 1)
 
 
 def default_plan(profile: LdnProfile) -> TitrationPlan:

@@ -17,6 +17,7 @@ from typing import Any
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.doses import Dose
 from ldntrial.core.errors import IntegrityFailure, InvalidValue
+from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.compounding import Capsules, Formulation, FormulationKind, OralLiquid
 from ldntrial.core.trial.design import check_protocol
 from ldntrial.core.trial.drug import LdnProfile, Timing
@@ -58,7 +59,7 @@ _CONTENT_KEYS = {
     "accepted_warnings",
     "diary_backfill_days",
 }
-_OPTIONAL_KEYS = {"analysis"}
+_OPTIONAL_KEYS = {"analysis", "blinded"}
 
 
 def protocol_to_document(protocol: Protocol) -> dict[str, Any]:
@@ -116,7 +117,9 @@ def _protocol(c: Mapping[str, Any], conditions: ConditionCatalogue) -> Protocol:
     try:
         design = Design(c["design"])
     except ValueError:
-        raise InvalidValue(f"design {c['design']!r} is not known: use open_label") from None
+        known = " or ".join(d.value for d in Design)
+        raise InvalidValue(f"design {c['design']!r} is not known: use {known}") from None
+    blinded, commitment = _blinded(c.get("blinded"))
     condition = conditions.get(_text(c["condition"], "condition")).key
     steps = tuple(_step(raw, n) for n, raw in enumerate(c["titration"]["steps"], start=1))
     reassessment = _mapping(c["reassessment"], "reassessment")
@@ -156,7 +159,19 @@ def _protocol(c: Mapping[str, Any], conditions: ConditionCatalogue) -> Protocol:
         reassessment_override=None if override is None else _text(override, "override reason"),
         diary_backfill_days=_int(c["diary_backfill_days"], "diary backfill days"),
         analysis=_analysis(c.get("analysis")),
+        blinded=blinded,
+        allocation_commitment=commitment,
     )
+
+
+def _blinded(raw: object) -> tuple[BlindedDesign | None, str | None]:
+    if raw is None:
+        return None, None
+    entry = dict(_mapping(raw, "blinded"))
+    commitment = entry.pop("allocation_commitment", None)
+    if commitment is not None and not isinstance(commitment, str):
+        raise InvalidValue("the allocation commitment must be text")
+    return BlindedDesign.from_json(entry), commitment
 
 
 def _analysis(raw: object) -> AnalysisSettings | None:

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ldntrial.core.canonical import canonical_json
 from ldntrial.core.doses import Dose
-from ldntrial.core.errors import InvalidValue, PlanRefused, ProtocolLocked
+from ldntrial.core.errors import InvalidValue, ProtocolLocked
+from ldntrial.core.trial.blinded import BlindedDesign, BlindedPeriod
 from ldntrial.core.trial.compounding import Formulation, OralLiquid
 from ldntrial.core.trial.drug import Timing
 from ldntrial.core.trial.instruments import Direction, Metric
@@ -240,17 +241,21 @@ class Protocol:
     # None only for protocols written before analysis settings were part of a protocol: they
     # are analysed with the defaults, and their content (and fingerprint) stays as locked.
     analysis: AnalysisSettings | None = field(default_factory=AnalysisSettings)
+    # The blinded n-of-1 design (only with Design.BLINDED_N_OF_1), and the commitment to its
+    # sealed allocation (a SHA-256 that reveals nothing of it; see trial.randomisation).
+    blinded: BlindedDesign | None = None
+    allocation_commitment: str | None = None
     locked_at: dt.datetime | None = field(default=None, compare=False)
     # The fingerprint at the moment of locking. A locked protocol whose content no longer gives
     # it cannot be built, so even dataclasses.replace() cannot edit a locked protocol.
     locked_fingerprint: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.design is not Design.OPEN_LABEL:
-            raise PlanRefused(f"design {self.design.value} is not supported yet: use open_label")
+        self._check_design()
         if isinstance(self.baseline_days, bool) or not isinstance(self.baseline_days, int):
             raise InvalidValue(f"baseline days must be a whole number, not {self.baseline_days!r}")
         self._check_schedule()
+        self._check_blinded_dates()
         self._check_metrics()
         require_time_zone(self.time_zone)
         if set(self.dose_times) != set(Timing):
@@ -276,6 +281,31 @@ class Protocol:
             )
         if self.titration.end != self.reassessment_date:
             raise InvalidValue("the dosing schedule must run until the reassessment date")
+
+    def _check_design(self) -> None:
+        if self.design is Design.OPEN_LABEL:
+            if self.blinded is not None or self.allocation_commitment is not None:
+                raise InvalidValue("an open-label protocol has no blinded periods or allocation")
+            return
+        if self.blinded is None:
+            raise InvalidValue("a blinded n-of-1 protocol needs its design (pairs and periods)")
+        commitment = self.allocation_commitment
+        if commitment is not None and (
+            len(commitment) != 64 or any(c not in "0123456789abcdef" for c in commitment)
+        ):
+            raise InvalidValue("the allocation commitment must be 64 lower-case hex digits")
+
+    def _check_blinded_dates(self) -> None:
+        if self.blinded is None:
+            return
+        start = self.phases()[-1].first
+        end = start + dt.timedelta(days=self.blinded.days - 1)
+        if end != self.reassessment_date:
+            raise InvalidValue(
+                f"the blinded periods run from {start.isoformat()} (the tolerated dose) to "
+                f"{end.isoformat()}: the reassessment must be on that last day, not "
+                f"{self.reassessment_date.isoformat()}"
+            )
 
     def _check_metrics(self) -> None:
         keys = [m.key for m in self.metrics]
@@ -348,6 +378,16 @@ class Protocol:
         phases.append(Phase(PhaseKind.MAINTENANCE, maintenance_from, self.reassessment_date))
         return tuple(phases)
 
+    @property
+    def is_blinded(self) -> bool:
+        return self.design is Design.BLINDED_N_OF_1
+
+    def periods(self) -> tuple[BlindedPeriod, ...]:
+        """The blinded periods (empty for an open-label protocol), without their arms."""
+        if self.blinded is None:
+            return ()
+        return self.blinded.schedule(self.phases()[-1].first)
+
     # Canonical form.
 
     def content(self) -> dict[str, Any]:
@@ -382,7 +422,13 @@ class Protocol:
             "accepted_warnings": [w.value for w in self.accepted_warnings],
             "diary_backfill_days": self.diary_backfill_days,
             **({} if self.analysis is None else {"analysis": self.analysis.as_json()}),
+            # Only in blinded protocols, so open-label fingerprints are unchanged.
+            **({} if self.blinded is None else {"blinded": self._blinded_json()}),
         }
+
+    def _blinded_json(self) -> dict[str, Any]:
+        assert self.blinded is not None  # noqa: S101 (only called when set)
+        return {**self.blinded.as_json(), "allocation_commitment": self.allocation_commitment}
 
     def canonical_json(self) -> bytes:
         return canonical_json(self.content())
