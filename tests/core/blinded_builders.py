@@ -30,6 +30,6 @@ def seeded_allocation(design=None, seed=1) -> Allocation:
     """A reproducible allocation for tests (real ones come from secrets.SystemRandom)."""
     return draw_allocation(
         design or BlindedDesign(),
-        source=random.Random(seed),  # noqa: S311 (tests only)
+        source=random.Random(seed),
         nonce=FIXED_NONCE,
     )

@@ -17,14 +17,17 @@ from tests.core.blinded_builders import blinded_protocol
 def test_the_default_design_is_three_pairs_of_fourteen_days_with_seven_run_in_days():
     design = BlindedDesign()
     assert (design.pairs, design.period_days, design.run_in_days) == (3, 14, 7)
-    assert design.periods == 6 and design.kits == 6 and design.days == 84
+    assert design.periods == 6
+    assert design.kits == 6
+    assert design.days == 84
     assert design.arms == (Arm.ACTIVE, Arm.PLACEBO)
 
 
 def test_a_no_capsule_arm_makes_blocks_of_three_with_two_kits_each():
     design = BlindedDesign(no_capsule=True)
     assert design.arms == (Arm.ACTIVE, Arm.PLACEBO, Arm.NO_CAPSULE)
-    assert design.periods == 9 and design.kits == 6
+    assert design.periods == 9
+    assert design.kits == 6
 
 
 @pytest.mark.parametrize(
@@ -111,7 +114,8 @@ def test_a_blinded_protocol_reads_back_as_written_and_stays_locked():
     again = protocol_from_document(
         document, profile=data.ldn_profile(), conditions=data.conditions()
     )
-    assert again == locked and again.fingerprint == locked.fingerprint
+    assert again == locked
+    assert again.fingerprint == locked.fingerprint
     assert again.blinded == BlindedDesign()
     with pytest.raises(ProtocolLocked):
         dataclasses.replace(locked, allocation_commitment="ef" * 32)

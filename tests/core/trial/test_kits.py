@@ -37,7 +37,8 @@ def test_the_preparation_sheet_follows_the_allocation_with_one_capsule_spec():
         protocol, allocation, spec=CapsuleSpec("1", "opaque blue"), lots={1: "L-001"}
     )
     assert [line.arm for line in sheet.lines] == list(allocation.kit_arms())
-    assert sheet.lines[0].lot == "L-001" and sheet.lines[1].lot is None
+    assert sheet.lines[0].lot == "L-001"
+    assert sheet.lines[1].lot is None
     active = [line for line in sheet.lines if line.arm is Arm.ACTIVE]
     placebo = [line for line in sheet.lines if line.arm is Arm.PLACEBO]
     assert len(active) == len(placebo) == 3
@@ -73,4 +74,5 @@ def test_with_a_no_capsule_arm_there_are_still_two_kits_per_block():
     kits = kit_list(protocol).kits
     assert len(kits) == 6
     periods = protocol.periods()
-    assert kits[0].first == periods[0].first and kits[0].last == periods[2].last
+    assert kits[0].first == periods[0].first
+    assert kits[0].last == periods[2].last

@@ -91,7 +91,8 @@ def test_nonces_are_fresh_so_commitments_differ_even_for_the_same_sequence(many)
 def test_an_allocation_never_shows_its_arms_in_its_repr():
     allocation = seeded_allocation()
     text = repr(allocation)
-    assert "active" not in text.lower() and "placebo" not in text.lower()
+    assert "active" not in text.lower()
+    assert "placebo" not in text.lower()
     assert FIXED_NONCE not in text
 
 
@@ -121,7 +122,8 @@ def test_kits_are_the_capsule_periods_in_order():
 def test_sealing_round_trips_with_the_right_key_only():
     allocation, key = seeded_allocation(), new_key()
     sealed = seal(allocation, key)
-    assert b"active" not in sealed and b"placebo" not in sealed
+    assert b"active" not in sealed
+    assert b"placebo" not in sealed
     assert sealed_commitment(sealed) == allocation.commitment
     assert unseal(sealed, key, expected_commitment=allocation.commitment) == allocation
     with pytest.raises(IntegrityFailure, match="cannot be opened with this key"):
