@@ -162,7 +162,7 @@ def design_matrix(
     n = len(days)
     p = pairs + 1 + no_capsule + 2 * weekly
     x = np.zeros((n, p))
-    x[np.arange(n), block] = 1.0
+    x[np.arange(n), block.astype(np.int64)] = 1.0
     x[:, pairs] = arm_index == 0
     column = pairs + 1
     if no_capsule:
@@ -279,7 +279,11 @@ def _prepare(
         s = _series(protocol, design, metric, offsets[keep], values[keep], arm[keep], block[keep])
         out.append(s)
         if s.shell.sufficiency is Sufficiency.SUFFICIENT:
-            s.x = design_matrix(s.days, s.arm, s.block, design.pairs, design.no_capsule, weekly)
+            # A block without any analysed day has no level to estimate: leave it out.
+            observed, inverse = np.unique(s.block, return_inverse=True)
+            s.block = inverse.astype(float)
+            s.pairs = len(observed)
+            s.x = design_matrix(s.days, s.arm, s.block, s.pairs, design.no_capsule, weekly)
     return out
 
 

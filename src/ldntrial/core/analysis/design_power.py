@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ldntrial.core.analysis.ar1 import Array, fit_batch
-from ldntrial.core.analysis.blinded import design_matrix
+from ldntrial.core.analysis.blinded import MIN_BLOCKS, MIN_DAYS_PER_ARM, design_matrix
 from ldntrial.core.analysis.simulation import (
     SCALE_MAX,
     Kinetics,
@@ -211,12 +211,32 @@ def detection_rates(
         arms = _arms(design, trials, rng)
         y, keep = simulate_batch(design, arms, -abs(improvement), rng, people)
         series.extend(_series(design, arms, y, keep, weekly))
-    fitted = fit_batch(series)
-    column = np.zeros(fitted.rhs.shape[0])
-    column[design.pairs] = 1.0
-    p_better = fitted.contrast(column).cdf(0.0)  # lower scores are better
+    # A diary the analysis would call insufficient counts as not detected.
+    usable = np.array([_fittable(s, design) for s in series])
+    p_better = np.zeros(len(series))
+    if usable.any():
+        fitted = fit_batch([s for s, ok in zip(series, usable, strict=True) if ok])
+        column = np.zeros(fitted.rhs.shape[0])
+        column[design.pairs] = 1.0
+        p_better[usable] = fitted.contrast(column).cdf(0.0)  # lower scores are better
     hits = (p_better >= detect_probability).reshape(len(improvements), trials)
     return [float(h.mean()) for h in hits]
+
+
+def _fittable(series: tuple[Array, Array, Array], design: BlindedDesign) -> bool:
+    """Whether the blinded analysis would fit this diary: at least MIN_BLOCKS blocks with
+    MIN_DAYS_PER_ARM analysed days on both LDN and placebo, and some variation."""
+    _, y, x = series
+    ldn = x[:, design.pairs] == 1
+    placebo = ~ldn
+    if design.no_capsule:
+        placebo &= x[:, design.pairs + 1] == 0
+    blocks = x[:, : design.pairs] == 1
+    both = np.minimum((blocks & ldn[:, None]).sum(0), (blocks & placebo[:, None]).sum(0))
+    if int(np.sum(both >= MIN_DAYS_PER_ARM)) < MIN_BLOCKS or np.ptp(y) == 0:
+        return False
+    # Every block column needs a day, and more days than columns.
+    return bool(blocks.any(axis=0).all() and len(y) > x.shape[1] + 1)
 
 
 def _arms(design: BlindedDesign, trials: int, rng: np.random.Generator) -> NDArray[np.int64]:
@@ -240,9 +260,9 @@ def simulate_batch(
     ).astype(float)
     days = planned.shape[1]
     acting = _acting(planned, people.onset())
-    level = rng.uniform(*people.level, size=n)
-    sd = rng.uniform(*people.sd, size=n)
-    rho = rng.uniform(*people.rho, size=n)
+    level = np.asarray(rng.uniform(people.level[0], people.level[1], size=n))
+    sd = np.asarray(rng.uniform(people.sd[0], people.sd[1], size=n))
+    rho = np.asarray(rng.uniform(people.rho[0], people.rho[1], size=n))
     shocks = rng.standard_normal((n, days))
     noise = np.empty((n, days))
     noise[:, 0] = shocks[:, 0]
