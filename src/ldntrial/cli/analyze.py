@@ -11,12 +11,16 @@ from rich.table import Table
 
 from ldntrial import data
 from ldntrial.cli.app import (
+    Environment,
     app,
     environment_of,
     read_protocol,
     read_text_file,
     write_atomically,
 )
+from ldntrial.cli.blinded import analysis_view, parse_guesses, read_allocation
+from ldntrial.core.analysis.blinded import analyse_blinded
+from ldntrial.core.analysis.blinded_record import blinded_record
 from ldntrial.core.analysis.decision import decide
 from ldntrial.core.analysis.record import analysis_record
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trials
@@ -57,17 +61,44 @@ def analyze(
         str | None,
         typer.Option(help="The PEG at reassessment as PAIN,ENJOYMENT,ACTIVITY (one diary only)."),
     ] = None,
+    allocation: Annotated[
+        Path | None,
+        typer.Option(help="Blinded trials: the sealed allocation (unblinds the analysis)."),
+    ] = None,
+    key_file: Annotated[
+        Path | None, typer.Option(help="Blinded trials: the key the allocation was sealed with.")
+    ] = None,
+    guess: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Blinded trials: the patient's end-of-period guess PERIOD:ldn|placebo|dont_know; "
+            "repeat."
+        ),
+    ] = None,
 ) -> None:
     """Analyse trial diaries against their protocol: the change in each metric and the decision
-    the protocol's rules suggest. Many diaries are analysed together, each exactly as alone."""
+    the protocol's rules suggest. Many diaries are analysed together, each exactly as alone.
+    A blinded trial's diary is analysed with its unblinded allocation: LDN minus placebo."""
     env = environment_of(ctx)
+    protocol = read_protocol(protocol_file)
+    if protocol.is_blinded or allocation is not None or key_file is not None or guess:
+        _analyze_blinded(
+            env,
+            protocol,
+            diaries,
+            allocation,
+            key_file,
+            guess,
+            as_json,
+            (pdf, pgic, peg_baseline, peg_reassessment),
+        )
+        return
     single = (pdf, pgic, peg_baseline, peg_reassessment)
     if len(diaries) > 1 and any(option is not None for option in single):
         raise InvalidValue(
             "--pdf, --pgic, --peg-baseline and --peg-reassessment go with one diary: "
             "analyse that diary on its own"
         )
-    protocol = read_protocol(protocol_file)
     observations = [_read(path, protocol) for path in diaries]
     visits = VisitSummary(
         _peg(peg_baseline, "--peg-baseline"),
@@ -106,6 +137,40 @@ def analyze(
     console.print(f"[dim]Method: {analyses[0].methods}[/]")
     if pdf:
         console.print(f"Wrote report: {pdf}")
+
+
+def _analyze_blinded(
+    env: Environment,
+    protocol: Protocol,
+    diaries: list[Path],
+    allocation: Path | None,
+    key_file: Path | None,
+    guess: list[str] | None,
+    as_json: bool,
+    open_label_only: tuple[object, ...],
+) -> None:
+    if not protocol.is_blinded:
+        raise InvalidValue(
+            "--allocation, --key-file and --guess go with a blinded protocol; this one is open "
+            "label"
+        )
+    if allocation is None:
+        raise InvalidValue(
+            "a blinded trial is analysed with its unblinded allocation: give --allocation "
+            "SEALED_FILE --key-file KEY (from the pharmacy, once the last period's data are in)"
+        )
+    if any(option is not None for option in open_label_only):
+        raise InvalidValue("--pdf, --pgic and --peg-* are not available for blinded trials yet")
+    if len(diaries) != 1:
+        raise InvalidValue("a blinded trial has one diary: analyse one diary with its allocation")
+    opened = read_allocation(allocation, key_file, protocol)
+    rows = _read(diaries[0], protocol)
+    result = analyse_blinded(protocol, opened, rows, parse_guesses(guess))
+    if as_json:
+        typer.echo(json.dumps(blinded_record(result), ensure_ascii=False, allow_nan=False))
+        return
+    env.console.print(f"[bold]Unblinded analysis[/] · protocol {protocol.fingerprint[:16]}")
+    env.console.print(analysis_view(result))
 
 
 def _read(path: Path, protocol: Protocol) -> list[Observation]:

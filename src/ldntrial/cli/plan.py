@@ -21,14 +21,20 @@ from ldntrial.cli.app import (
     read_protocol,
     write_atomically,
 )
+from ldntrial.cli.blinded import design_options, design_view, kit_view, power_view, read_key
+from ldntrial.core.analysis.design_power import design_power
+from ldntrial.core.errors import InvalidValue
+from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.core.trial.compounding import (
     compounding_order,
 )
 from ldntrial.core.trial.document import protocol_to_document
+from ldntrial.core.trial.kits import kit_list
 from ldntrial.core.trial.protocol import (
     require_time_zone,
 )
+from ldntrial.core.trial.randomisation import Allocation, draw_allocation, seal
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.reports.prescription import prescription_text
 from ldntrial.reports.protocol_summary import protocol_summary
@@ -140,9 +146,45 @@ def plan(
     prescription_file: Annotated[
         Path | None, typer.Option(help="Write the compounding prescription here.")
     ] = None,
+    design: Annotated[
+        str,
+        typer.Option(
+            help="open (baseline, titration, maintenance) or blinded (randomised pairs of LDN "
+            "and identical placebo periods after the open titration)."
+        ),
+    ] = "open",
+    pairs: Annotated[int, typer.Option(help="Blinded: pairs of LDN and placebo periods.")] = 3,
+    period_days: Annotated[int, typer.Option(help="Blinded: days in each period.")] = 14,
+    period_run_in: Annotated[
+        int, typer.Option(help="Blinded: days at the start of each period left out of analysis.")
+    ] = 7,
+    no_capsule: Annotated[
+        bool,
+        typer.Option(
+            "--no-capsule", help="Blinded: add a period without capsules to each block (nocebo)."
+        ),
+    ] = False,
+    power_trials: Annotated[
+        int, typer.Option(help="Blinded: simulated trials per row of the power table.")
+    ] = 400,
+    pharmacy: Annotated[
+        Path | None,
+        typer.Option(
+            help="Blinded: draw the allocation and write it here, sealed (pharmacy only); "
+            "the protocol then commits to it."
+        ),
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Blinded: the pharmacy's key file (ldntrial pharmacy new-key)."),
+    ] = None,
 ) -> None:
-    """Plan a trial: baseline, titration, maintenance and reassessment, as a draft protocol."""
+    """Plan a trial: baseline, titration, maintenance and reassessment, as a draft protocol;
+    or, with --design blinded, a blinded n-of-1 trial with its simulated power and kits."""
     env = environment_of(ctx)
+    blinded, allocation, key = _blinded_choices(
+        design, pairs, period_days, period_run_in, no_capsule, pharmacy, key_file
+    )
     profile = data.ldn_profile()
     reminder = parse_minutes(reminder_minutes)
     zone_name = tz or env.default_time_zone()
@@ -186,6 +228,8 @@ def plan(
             overage_percent=overage,
             dose_times=parse_dose_times(night_time, morning_time),
             allow=tuple(allow or ()),
+            blinded=blinded,
+            allocation_commitment=None if allocation is None else allocation.commitment,
         ),
         profile=profile,
         instruments=data.instruments(),
@@ -196,6 +240,10 @@ def plan(
     )
     rx = prescription_text(protocol, order, profile=profile, patient=patient)
     written: list[str] = []
+    if pharmacy and allocation is not None and key is not None:
+        # Sealed first: a protocol never commits to an allocation that was not written.
+        write_atomically(pharmacy, seal(allocation, key))
+        written.append(f"sealed allocation (pharmacy only): {pharmacy}")
     if out_protocol:
         write_atomically(out_protocol, json_text(protocol_to_document(protocol)))
         written.append(f"protocol: {out_protocol}")
@@ -222,10 +270,51 @@ def plan(
         typer.echo(json_text(protocol_to_document(protocol)), nl=False)
         return
     console.print(protocol_summary(protocol, conditions=data.conditions(), warnings=warnings))
+    if protocol.blinded is not None:
+        console.print(design_view(protocol))
+        power = design_power(
+            protocol.blinded,
+            trials=power_trials,
+            weekly=protocol.analysis_settings.models_weekly_cycle,
+        )
+        console.print(power_view(power))
+        console.print(kit_view(kit_list(protocol)))
     if prescription:
         console.print(rx)
     for line in written:
         console.print(f"Wrote {line}")
+
+
+_DESIGNS = {"open": False, "open_label": False, "blinded": True, "blinded_n_of_1": True}
+
+
+def _blinded_choices(
+    design: str,
+    pairs: int,
+    period_days: int,
+    run_in: int,
+    no_capsule: bool,
+    pharmacy: Path | None,
+    key_file: Path | None,
+) -> tuple[BlindedDesign | None, Allocation | None, bytes | None]:
+    choice = _DESIGNS.get(design.strip().lower())
+    if choice is None:
+        raise InvalidValue(f"--design {design!r} is not known: use open or blinded")
+    if not choice:
+        if pharmacy or key_file or no_capsule:
+            raise InvalidValue("--pharmacy, --key-file and --no-capsule go with --design blinded")
+        return None, None, None
+    blinded = design_options(pairs, period_days, run_in, no_capsule)
+    if pharmacy is None:
+        if key_file is not None:
+            raise InvalidValue("--key-file goes with --pharmacy SEALED_FILE")
+        return blinded, None, None
+    if key_file is None:
+        raise InvalidValue(
+            "--pharmacy needs --key-file: make one with `ldntrial pharmacy new-key --out KEY`"
+        )
+    key = read_key(key_file)
+    return blinded, draw_allocation(blinded), key
 
 
 @protocol_app.command("lock")

@@ -73,19 +73,16 @@ def protocol_summary(
 
     tail = Text()
     tail.append("Success, fixed in advance: ", style="bold")
-    tail.append(protocol.success.describe(protocol.primary) + "\n")
+    tail.append(protocol.success.describe(protocol.primary, blinded=protocol.is_blinded) + "\n")
     tail.append("Analysis, fixed in advance: ", style="bold")
-    if protocol.has_analysis:
-        tail.append(protocol.analysis_settings.describe() + "\n")
+    tail.append(_analysis_text(protocol) + "\n")
+    if protocol.is_blinded:
+        tail.append("Blinded result: LDN against an identical placebo in randomised periods.\n")
     else:
         tail.append(
-            "not fixed in this protocol (written before analysis settings were part of a "
-            f"protocol); the default is used: {protocol.analysis_settings.describe()}\n"
+            "Open-label result: change from baseline, which includes placebo response, "
+            "natural fluctuation and regression to the mean.\n"
         )
-    tail.append(
-        "Open-label result: change from baseline, which includes placebo response, "
-        "natural fluctuation and regression to the mean.\n"
-    )
     if protocol.reassessment_override:
         tail.append(f"Reassessment window overridden: {protocol.reassessment_override}\n")
     for warning in warnings:
@@ -94,3 +91,18 @@ def protocol_summary(
         codes = ", ".join(code.value for code in protocol.accepted_warnings)
         tail.append(f"Accepted warnings: {codes}\n", style="yellow")
     return Group(head, phases, Text(), schedule, Text(), metrics, Text(), tail)
+
+
+def _analysis_text(protocol: Protocol) -> str:
+    if protocol.blinded is not None:
+        return (
+            "LDN minus placebo inside each randomised block, the first "
+            f"{protocol.blinded.run_in_days} days of each period left out; baseline and "
+            "titration days not used"
+        )
+    if protocol.has_analysis:
+        return protocol.analysis_settings.describe()
+    return (
+        "not fixed in this protocol (written before analysis settings were part of a "
+        f"protocol); the default is used: {protocol.analysis_settings.describe()}"
+    )

@@ -304,7 +304,9 @@ def _series(
         if min(np.sum(here & (arm == 0)), np.sum(here & (arm == 1))) >= MIN_DAYS_PER_ARM:
             usable += 1
     problems = []
-    if usable < MIN_BLOCKS:
+    if not len(values):
+        problems.append("no analysed days recorded for this metric")
+    elif usable < MIN_BLOCKS:
         problems.append(
             f"{usable} block(s) have at least {MIN_DAYS_PER_ARM} analysed days on both LDN and "
             f"placebo; {MIN_BLOCKS} are needed"

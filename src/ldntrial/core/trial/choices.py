@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.doses import Dose
 from ldntrial.core.errors import InvalidValue
+from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.compounding import Capsules, Formulation, default_capsules, oral_liquid
 from ldntrial.core.trial.design import DEFAULT_METRICS, default_plan, design_protocol
 from ldntrial.core.trial.drug import LdnProfile, Timing
@@ -60,6 +61,9 @@ class PlanChoices:
     overage_percent: int | None = None
     dose_times: Mapping[Timing, dt.time] = field(default_factory=dict)
     allow: tuple[str, ...] = ()
+    # A blinded n-of-1 design (None: open label), and the commitment to its sealed allocation.
+    blinded: BlindedDesign | None = None
+    allocation_commitment: str | None = None
 
 
 def design_from_choices(
@@ -108,6 +112,8 @@ def design_from_choices(
             weekly=choices.weekly,
             run_in_days=choices.run_in_days,
         ),
+        blinded=choices.blinded,
+        allocation_commitment=choices.allocation_commitment,
     )
 
 

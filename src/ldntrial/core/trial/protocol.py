@@ -100,16 +100,27 @@ class SuccessCriterion:
                 "a success criterion: choose an improvement (minimally, much or very much improved)"
             )
 
-    def describe(self, metric: Metric) -> str:
+    def describe(self, metric: Metric, *, blinded: bool = False) -> str:
+        """The criterion in words; ``blinded`` judges LDN against the identical placebo."""
         way = "fall" if metric.better is Direction.LOWER else "rise"
-        if self.kind is CriterionKind.RELATIVE_IMPROVEMENT:
-            amount = f"at least {self.threshold:.0%} from the baseline mean"
+        if blinded:
+            side = "lower" if metric.better is Direction.LOWER else "higher"
+            amount = (
+                f"{self.threshold:.0%} of the placebo level"
+                if self.kind is CriterionKind.RELATIVE_IMPROVEMENT
+                else f"{self.threshold:g} points"
+            )
+            head = f"{metric.label} should be {side} on LDN than on placebo by at least {amount}"
+        elif self.kind is CriterionKind.RELATIVE_IMPROVEMENT:
+            head = (
+                f"{metric.label} should {way} at least {self.threshold:.0%} from the baseline mean"
+            )
         else:
-            amount = f"at least {self.threshold:g} points from the baseline mean"
-        text = (
-            f"{metric.label} should {way} {amount}, "
-            f"judged met when its probability is at least {self.probability:.0%}"
-        )
+            head = (
+                f"{metric.label} should {way} at least {self.threshold:g} points from the "
+                "baseline mean"
+            )
+        text = f"{head}, judged met when its probability is at least {self.probability:.0%}"
         if self.pgic_at_least is not None:
             text += (
                 ", and the patient's global impression of change should be "
