@@ -50,6 +50,7 @@ bench: $(STAMP)
 ## decision's operating characteristics; figures in docs/validation.md
 validate: $(STAMP)
 	COLUMNS=160 $(BIN)/ldntrial simulate --validation --trials 4000 --seed 1
+	$(BIN)/python scripts/validate_blinded.py --trials 2000 --seed 20261202
 
 clean:
 	rm -rf $(VENV) out test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis
