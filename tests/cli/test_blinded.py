@@ -197,3 +197,22 @@ def test_a_key_is_never_overwritten(capsys, tmp_path):
     code, _, err = run(capsys, "pharmacy", "new-key", "--out", str(key))
     assert code == 2
     assert "never overwritten" in err
+
+
+def test_the_power_assumptions_can_be_changed_and_are_shown(capsys, tmp_path):
+    code, out, err = plan(
+        capsys, tmp_path, "--assume-onset-days", "10", "--assume-carryover-days", "14"
+    )
+    assert (code, err) == (0, "")
+    assert "onset over 10 days, carry-over fading over 14 days" in out
+    code, _, err = plan(capsys, tmp_path, "--assume-carryover-days", "90")
+    assert code == 2
+    assert "carryover days must be 0 to 56" in err
+
+
+def test_protocol_show_lists_the_periods_and_kits_of_a_blinded_protocol(capsys, pharmacy):
+    _, _, protocol_file, _ = pharmacy
+    code, out, err = run(capsys, "protocol", "show", str(protocol_file))
+    assert (code, err) == (0, "")
+    assert "Blinded periods (arms concealed)" in out
+    assert "Kit 6 of 6" in out

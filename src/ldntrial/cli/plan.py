@@ -22,7 +22,7 @@ from ldntrial.cli.app import (
     write_atomically,
 )
 from ldntrial.cli.blinded import design_options, design_view, kit_view, power_view, read_key
-from ldntrial.core.analysis.design_power import design_power
+from ldntrial.core.analysis.design_power import PowerAssumptions, design_power
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
@@ -167,6 +167,12 @@ def plan(
     power_trials: Annotated[
         int, typer.Option(help="Blinded: simulated trials per row of the power table.")
     ] = 400,
+    assume_onset_days: Annotated[
+        float, typer.Option(help="Blinded power: days LDN's effect takes to build up.")
+    ] = 5.0,
+    assume_carryover_days: Annotated[
+        float, typer.Option(help="Blinded power: days the effect takes to fade after LDN stops.")
+    ] = 7.0,
     pharmacy: Annotated[
         Path | None,
         typer.Option(
@@ -276,6 +282,9 @@ def plan(
             protocol.blinded,
             trials=power_trials,
             weekly=protocol.analysis_settings.models_weekly_cycle,
+            assumptions=PowerAssumptions(
+                onset_days=assume_onset_days, carryover_days=assume_carryover_days
+            ),
         )
         console.print(power_view(power))
         console.print(kit_view(kit_list(protocol)))
@@ -352,3 +361,6 @@ def protocol_show(
     env.console.print(
         protocol_summary(protocol, conditions=data.conditions(), verified=protocol.is_locked)
     )
+    if protocol.blinded is not None:
+        env.console.print(design_view(protocol))
+        env.console.print(kit_view(kit_list(protocol)))
