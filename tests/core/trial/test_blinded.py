@@ -151,3 +151,19 @@ def test_a_malformed_blinded_block_is_a_clear_error(blinded, message):
 def test_the_reassessment_window_rule_of_open_trials_does_not_apply_to_blinded_ones():
     protocol = blinded_protocol(BlindedDesign(pairs=4, period_days=21))
     assert protocol.weeks_to_reassessment > 12  # beyond the open-label window, by design
+
+
+def test_with_a_custom_schedule_the_periods_start_when_the_last_dose_does():
+    from ldntrial.core.doses import Dose
+    from ldntrial.core.trial.drug import Timing
+    from ldntrial.core.trial.titration import DoseStep, StepReason
+    from tests.conftest import START
+
+    first_dose = START + dt.timedelta(days=14)
+    steps = (
+        DoseStep(first_dose, Dose("1.5"), Timing.NIGHT, StepReason.CUSTOM),
+        DoseStep(first_dose + dt.timedelta(days=10), Dose("3"), Timing.NIGHT, StepReason.CUSTOM),
+    )
+    protocol = blinded_protocol(custom_steps=steps)
+    assert protocol.periods()[0].first == first_dose + dt.timedelta(days=10)
+    assert protocol.reassessment_date == first_dose + dt.timedelta(days=10 + 84 - 1)

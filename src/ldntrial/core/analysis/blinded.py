@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -405,7 +404,7 @@ def _fit(members: list[_Series]) -> list[BlindedMetricResult]:
             Band(f"LDN worse by {WORSE_BY:g} point or more", float(p_worse[i])),
         )
         out.append(
-            _replace(
+            replace(
                 s.shell,
                 effect_mean=float(mean[i]),
                 interval=(float(low[i]), float(high[i])),
@@ -418,7 +417,3 @@ def _fit(members: list[_Series]) -> list[BlindedMetricResult]:
             )
         )
     return out
-
-
-def _replace(shell: BlindedMetricResult, **changes: Any) -> BlindedMetricResult:
-    return replace(shell, **changes)

@@ -160,7 +160,9 @@ def design_protocol(
     first_dose = start_date + dt.timedelta(days=baseline)
     reassess = reassessment_date or first_dose + dt.timedelta(weeks=DEFAULT_REASSESSMENT_WEEKS)
     if blinded is not None and reassessment_date is None:
-        reassess = _blinded_end(blinded, first_dose, plan or default_plan(profile), custom_steps)
+        reassess = _blinded_end(
+            blinded, first_dose, plan or default_plan(profile), custom_steps, profile
+        )
     if reassess <= first_dose:
         raise PlanRefused(
             f"reassessment on {reassess.isoformat()} is not after the first dose "
@@ -220,27 +222,23 @@ def _blinded_end(
     first_dose: dt.date,
     plan: TitrationPlan,
     custom_steps: Iterable[DoseStep] | None,
+    profile: LdnProfile,
 ) -> dt.date:
     """The last day of the blinded periods: they start on the first day of the final dose."""
     if custom_steps is not None:
         steps = tuple(custom_steps)
         if not steps:
             raise InvalidValue("a custom schedule needs at least one step")
-        final = steps[-1].dose
-        start = steps[-1].start
-        for step in reversed(steps):
-            if step.dose != final:
-                break
-            start = step.start
-    else:
-        increments = 0
-        amount = plan.start_dose.mg
-        while amount < plan.target_dose.mg:
-            amount = min(amount + plan.step_dose.mg, plan.target_dose.mg)
-            increments += 1
-            if increments > 200:  # a step of almost nothing; plan_titration refuses it later
-                break
-        start = first_dose + dt.timedelta(days=increments * plan.interval_days)
+    else:  # the plan's own schedule, to a provisional end a year away
+        provisional = first_dose + dt.timedelta(weeks=52)
+        steps = plan_titration(plan, first_dose=first_dose, end=provisional, profile=profile)[
+            0
+        ].steps
+    start = steps[-1].start
+    for step in reversed(steps):
+        if step.dose != steps[-1].dose:
+            break
+        start = step.start
     return start + dt.timedelta(days=blinded.days - 1)
 
 
