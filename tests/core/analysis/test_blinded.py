@@ -214,3 +214,10 @@ def test_a_block_with_no_diary_days_is_left_out_not_an_error():
     assert pain.sufficiency is Sufficiency.SUFFICIENT
     assert pain.active_days == pain.placebo_days == 14
     assert pain.p_better > 0.9
+
+
+def test_the_open_label_analysis_refuses_a_blinded_protocol():
+    from ldntrial.core.analysis.trial import analyse_trial
+
+    with pytest.raises(InvalidValue, match="analysed against placebo with its unblinded"):
+        analyse_trial(blinded_protocol(), [])

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ldntrial.core.analysis.ar1 import Array, Mixture, fit_batch
+from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.instruments import Direction, Metric
 from ldntrial.core.trial.protocol import (
     AnalysisSettings,
@@ -228,6 +229,13 @@ class _Layout:
 
     @classmethod
     def of(cls, protocol: Protocol) -> _Layout:
+        if protocol.is_blinded:
+            # Its maintenance mixes LDN and placebo periods: a change from baseline would mean
+            # nothing. It is analysed with its allocation (core.analysis.blinded).
+            raise InvalidValue(
+                "a blinded n-of-1 trial is analysed against placebo with its unblinded "
+                "allocation, not as a change from baseline"
+            )
         settings = protocol.analysis_settings
         kind_at = np.full((protocol.reassessment_date - protocol.start_date).days + 1, -1)
         for phase in protocol.phases():
