@@ -76,3 +76,4 @@ def test_with_a_no_capsule_arm_there_are_still_two_kits_per_block():
     periods = protocol.periods()
     assert kits[0].first == periods[0].first
     assert kits[0].last == periods[2].last
+    assert "for 14 days from the day you are told" in kits[0].label

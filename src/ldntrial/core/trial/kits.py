@@ -87,10 +87,16 @@ def kit_list(protocol: Protocol) -> KitList:
     total = design.kits
     kits = []
     for number, period in enumerate(capsule_periods, start=1):
+        when = (
+            f"from {period.first.isoformat()} to {period.last.isoformat()}"
+            if not design.no_capsule
+            else f"for {design.period_days} days from the day you are told (between "
+            f"{period.first.isoformat()} and {period.last.isoformat()})"
+        )
         label = (
             f"Kit {number} of {total} · blinded n-of-1 trial {protocol.fingerprint[:12]} · "
-            f"naltrexone {dose.text} mg or placebo · take one capsule each {timing} from "
-            f"{period.first.isoformat()} to {period.last.isoformat()} · {count} capsules"
+            f"naltrexone {dose.text} mg or placebo · take one capsule each {timing} {when} · "
+            f"{count} capsules"
         )
         kits.append(Kit(number, period.number, period.first, period.last, count, label))
     return KitList(protocol.fingerprint, dose, tuple(kits))
