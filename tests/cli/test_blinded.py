@@ -216,3 +216,11 @@ def test_protocol_show_lists_the_periods_and_kits_of_a_blinded_protocol(capsys, 
     assert (code, err) == (0, "")
     assert "Blinded periods (arms concealed)" in out
     assert "Kit 6 of 6" in out
+
+
+def test_the_effects_to_detect_can_be_chosen(capsys, tmp_path):
+    code, out, err = plan(capsys, tmp_path, "--power-effect", "1.5", "--power-effect", "3")
+    assert (code, err) == (0, "")
+    assert "1.5 points better" in out
+    assert "3 points better" in out
+    assert "2 points better" not in out

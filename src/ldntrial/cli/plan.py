@@ -22,7 +22,11 @@ from ldntrial.cli.app import (
     write_atomically,
 )
 from ldntrial.cli.blinded import design_options, design_view, kit_view, power_view, read_key
-from ldntrial.core.analysis.design_power import PowerAssumptions, design_power
+from ldntrial.core.analysis.design_power import (
+    DEFAULT_EFFECTS,
+    PowerAssumptions,
+    design_power,
+)
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
@@ -167,6 +171,13 @@ def plan(
     power_trials: Annotated[
         int, typer.Option(help="Blinded: simulated trials per row of the power table.")
     ] = 400,
+    power_effect: Annotated[
+        list[float] | None,
+        typer.Option(
+            help="Blinded power: an LDN-minus-placebo improvement in points to detect; repeat "
+            "(default 1 and 2)."
+        ),
+    ] = None,
     assume_onset_days: Annotated[
         float, typer.Option(help="Blinded power: days LDN's effect takes to build up.")
     ] = 5.0,
@@ -280,6 +291,7 @@ def plan(
         console.print(design_view(protocol))
         power = design_power(
             protocol.blinded,
+            improvements=tuple(power_effect or DEFAULT_EFFECTS),
             trials=power_trials,
             weekly=protocol.analysis_settings.models_weekly_cycle,
             assumptions=PowerAssumptions(
