@@ -124,3 +124,10 @@ def test_bad_power_settings_are_clear_errors(options, message):
 def test_assumptions_are_checked():
     with pytest.raises(InvalidValue, match="carryover days must be 0 to 56"):
         PowerAssumptions(carryover_days=60)
+
+
+def test_the_same_seed_gives_the_same_power_table():
+    one = design_power(BlindedDesign(), trials=100, seed=9)
+    two = design_power(BlindedDesign(), trials=100, seed=9)
+    assert one.rows == two.rows
+    assert one.false_positive == two.false_positive

@@ -39,8 +39,7 @@ from ldntrial.core.analysis.simulation import (
     simulate,
 )
 from ldntrial.core.analysis.trial import Observation
-from ldntrial.core.analysis.validation import MISSING_RUNS, Estimates, StratumResult, _summarise
-from ldntrial.core.analysis.validation import Stratum as OpenStratum
+from ldntrial.core.analysis.validation import MISSING_RUNS, Estimates, StratumResult, summarise
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.blinded import Arm, BlindedDesign
 from ldntrial.core.trial.protocol import Protocol
@@ -224,8 +223,7 @@ def run_stratum(
     interval = np.array([m.interval for _, _, m in kept], dtype=float)
     naive = np.array([naive_difference(d, design, a.arms, LEAD_IN_DAYS) for a, d, _ in kept])
     estimates = Estimates(truth, estimate, interval[:, 0], interval[:, 1], *naive.T)
-    as_open = OpenStratum(stratum.name, stratum.description, lambda rng, change: stratum.draw(rng))
-    return _summarise(as_open, estimates, trials - len(kept))
+    return summarise(stratum, estimates, trials - len(kept))
 
 
 def validate_blinded(

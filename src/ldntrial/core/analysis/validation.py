@@ -21,6 +21,7 @@ truly falls by a given share, and counts continue / adjust / stop.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -265,7 +266,7 @@ def run_stratum(
     intervals = np.array([r.interval for _, r in pairs], dtype=float)
     naive = np.array([_difference_of_means(protocol, d) for d, _ in pairs])
     estimates = Estimates(truth, estimate, intervals[:, 0], intervals[:, 1], *naive.T)
-    return _summarise(stratum, estimates, trials - len(pairs)), estimates
+    return summarise(stratum, estimates, trials - len(pairs)), estimates
 
 
 def _difference_of_means(protocol: Protocol, diary: Diary) -> tuple[float, float, float]:
@@ -292,7 +293,17 @@ def _difference_of_means(protocol: Protocol, diary: Diary) -> tuple[float, float
     return diff, diff - half, diff + half
 
 
-def _summarise(stratum: Stratum, e: Estimates, not_analysed: int) -> StratumResult:
+class Named(typing.Protocol):
+    """A stratum as the summary needs it (open-label and blinded strata alike)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+
+def summarise(stratum: Named, e: Estimates, not_analysed: int) -> StratumResult:
     n = len(e.truth)
     error, naive_error = e.estimate - e.truth, e.naive - e.truth
     excess = error**2 - naive_error**2
