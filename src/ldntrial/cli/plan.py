@@ -174,8 +174,9 @@ def plan(
     power_effect: Annotated[
         list[float] | None,
         typer.Option(
+            metavar="POINTS",
             help="Blinded power: an LDN-minus-placebo improvement in points to detect; repeat "
-            "(default 1 and 2)."
+            "(default 1 and 2).",
         ),
     ] = None,
     assume_onset_days: Annotated[
