@@ -20,7 +20,7 @@ def files(tmp_path):
     return tmp_path / "examples"
 
 
-def run(capsys, *argv):
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv), ENV, now=NOW)
     out, err = capsys.readouterr()
     return code, out, err

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from ldntrial.core.analysis.trial import analyse_trial
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Reassessment
@@ -119,7 +120,7 @@ def counted(monkeypatch):
 
     reassessment.clear_cache()
     calls = []
-    real = reassessment.analyse_trial
+    real = analyse_trial
 
     def counting(protocol, observations):
         calls.append(protocol.fingerprint)
