@@ -65,7 +65,7 @@ def test_the_trial_diagram_and_the_posterior_are_valid_svg_with_their_labels_esc
     assert root.get("aria-label") == f"Posterior of the change in {label}"
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "no change" in texts
-    assert any(t.startswith("MCID (") for t in texts)
+    assert any(t is not None and t.startswith("MCID (") for t in texts)
     diagram = ElementTree.fromstring(trial_diagram(edited))
     texts = [t.text for t in diagram.iter("{http://www.w3.org/2000/svg}text")]
     assert f"reassessment {edited.reassessment_date.isoformat()}" in texts

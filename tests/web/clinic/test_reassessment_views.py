@@ -9,6 +9,7 @@ import pytest
 from django.utils.html import escape
 
 from ldntrial.core.analysis.trial import analyse_trial
+from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import services, views_reassessment
@@ -124,7 +125,7 @@ PAYLOAD = "\"><script>alert('{}')</script>"
 def pdf_documents(monkeypatch):
     """The HTML documents the PDF view hands to WeasyPrint (which still renders each one)."""
     documents = []
-    real = views_reassessment.html_to_pdf
+    real = html_to_pdf
 
     def keeping(html):
         documents.append(html)
