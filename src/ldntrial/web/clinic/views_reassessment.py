@@ -13,7 +13,13 @@ from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.visit_measures import VisitKind
 from ldntrial.core.trial.visits import open_visits
 from ldntrial.reports.pdf import html_to_pdf
-from ldntrial.reports.trial_report import Signature, patient_summary_text, report_html
+from ldntrial.reports.trial_report import (
+    Signature,
+    TrialReport,
+    build_report,
+    patient_summary_text,
+    report_document,
+)
 from ldntrial.web.access import current_user, in_clinic, own_active_trial, role_required
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import queries, reassessment, services
@@ -37,10 +43,10 @@ def _signature(trial: Trial, state: reassessment.TrialState) -> Signature | None
     )
 
 
-def _report(trial: Trial) -> tuple[reassessment.Assessment, str, Signature | None]:
+def _report(trial: Trial) -> tuple[reassessment.Assessment, TrialReport, Signature | None]:
     assessment = reassessment.assess(trial)
     signature = _signature(trial, assessment.state)
-    html = report_html(
+    report = build_report(
         assessment.analysis,
         assessment.decision,
         assessment.observations,
@@ -48,7 +54,7 @@ def _report(trial: Trial) -> tuple[reassessment.Assessment, str, Signature | Non
         condition_name=data.conditions().get(assessment.analysis.protocol.condition).name,
         signature=signature,
     )
-    return assessment, html, signature
+    return assessment, report, signature
 
 
 def _active_trial(request: HttpRequest, trial_id: int) -> Trial:
@@ -66,7 +72,7 @@ def _page(
     visit_form: VisitForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    assessment, html, signature = _report(trial)
+    assessment, report, signature = _report(trial)
     if form is None:
         form = SignForm(initial={"final_outcome": assessment.decision.outcome.value})
     if visit_form is None:
@@ -76,13 +82,12 @@ def _page(
             clinician=True,
             initial={"day": today, "kind": VisitKind.REASSESSMENT.value},
         )
-    body = html[html.index("<body>") + 6 : html.index("</body>")]
     return render(
         request,
         "clinic/reassessment.html",
         {
             "trial": trial,
-            "report": body,
+            "report": report,
             "form": form,
             "visit_form": visit_form,
             "signature": signature,
@@ -150,8 +155,8 @@ def report_pdf(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
     trial = _active_trial(request, trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"report of trial {trial.pk}")
-    _, html, _ = _report(trial)
-    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    _, report, _ = _report(trial)
+    response = HttpResponse(html_to_pdf(report_document(report)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ldn-trial-{trial.pk}-report.pdf"'
     return response
 
