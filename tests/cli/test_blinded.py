@@ -115,6 +115,7 @@ def test_analyze_unblinds_a_diary_with_the_sealed_allocation(capsys, tmp_path, p
     from ldntrial.cli.app import read_protocol
 
     protocol = read_protocol(protocol_file)
+    assert protocol.blinded is not None
     diary = simulate(
         blinded_schedule(protocol.blinded, allocation.arms, LEAD_IN_DAYS),
         Patient(6.5, -2.5, Noise(1.0, 0.4)),

@@ -37,7 +37,11 @@ def test_bens_two_point_benefit_on_ldn_over_placebo_is_recovered():
     diary, rows = bens_diary(protocol, allocation)
     result = analyse_blinded(protocol, allocation, rows)
     pain = result.primary
+    assert protocol.blinded is not None
     truth = true_effect(diary, protocol.blinded, allocation.arms, LEAD_IN_DAYS)
+    assert pain.interval is not None
+    assert pain.effect_mean is not None
+    assert pain.p_better is not None
     low, high = pain.interval
     assert low < truth < high
     assert pain.effect_mean < -1
@@ -53,6 +57,8 @@ def test_no_difference_gives_an_honest_maybe():
     protocol, allocation = blinded_protocol(), seeded_allocation(seed=4)
     _, rows = bens_diary(protocol, allocation, effect=0.0, seed=11)
     pain = analyse_blinded(protocol, allocation, rows).primary
+    assert pain.interval is not None
+    assert pain.p_better is not None
     low, high = pain.interval
     assert low < 0 < high
     assert 0.02 < pain.p_better < 0.98
@@ -92,6 +98,8 @@ def test_a_relative_mcid_is_judged_against_the_placebo_level():
     assert by_share.mcid_text == "30% of the placebo level"
     assert by_points.mcid_text == "2 points"
     # 30% of a placebo level near 6.5 is about 2 points: similar, not identical.
+    assert by_share.p_better_than_mcid is not None
+    assert by_points.p_better_than_mcid is not None
     assert abs(by_share.p_better_than_mcid - by_points.p_better_than_mcid) < 0.25
 
 
@@ -133,6 +141,9 @@ def test_side_effects_are_counted_by_arm_with_exact_intervals():
     ldn, placebo = rates[("vivid dreams", Arm.ACTIVE)], rates[("vivid dreams", Arm.PLACEBO)]
     assert ldn.days_observed == placebo.days_observed == 42
     assert placebo.days_with == 0
+    assert placebo.interval is not None
+    assert ldn.interval is not None
+    assert ldn.rate is not None
     assert placebo.interval[0] == 0.0
     assert ldn.interval[0] < ldn.rate < ldn.interval[1]
     assert rates[(ANY, Arm.ACTIVE)].days_with == ldn.days_with
@@ -154,6 +165,8 @@ def test_the_nocebo_ratio_attributes_side_effects_that_come_with_placebo_too():
     result = analyse_blinded(protocol, allocation, days)
     ratio = next(r for r in result.nocebo if r.name == "headache")
     assert ratio.ratio == pytest.approx((15 / 42 - 3 / 42) / (18 / 42 - 3 / 42))
+    assert ratio.interval is not None
+    assert ratio.ratio is not None
     low, high = ratio.interval
     assert low < ratio.ratio < high
 
@@ -213,6 +226,7 @@ def test_a_block_with_no_diary_days_is_left_out_not_an_error():
     pain = analyse_blinded(protocol, allocation, without_block_2).primary
     assert pain.sufficiency is Sufficiency.SUFFICIENT
     assert pain.active_days == pain.placebo_days == 14
+    assert pain.p_better is not None
     assert pain.p_better > 0.9
 
 

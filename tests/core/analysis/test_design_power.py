@@ -46,7 +46,8 @@ def brute_force(protocol, improvement, trials, seed, people):
             (protocol, allocation, observations_of(protocol, diary, "pain", LEAD_IN_DAYS), None)
         )
     analyses = analyse_blinded_many(runs, metrics=["pain"])
-    return float(np.mean([a.metrics[0].p_better >= 0.95 for a in analyses]))
+    chances = [a.metrics[0].p_better for a in analyses]
+    return float(np.mean([p is not None and p >= 0.95 for p in chances]))
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,7 @@ def test_a_weak_design_gets_a_longer_suggestion():
     assert weak.too_weak
     assert weak.alternatives
     assert all(a.detected >= 0 for a in weak.alternatives)
+    assert weak.suggestion is not None
     assert "aim for 80%" in weak.suggestion
 
 
