@@ -33,6 +33,18 @@ class Signature:
     valid: bool
 
 
+@dataclass(frozen=True)
+class AmendmentMark:
+    """An amendment as the report shows it: on the diagram and under the fingerprint."""
+
+    version: int
+    on: dt.date
+    what: str  # e.g. "step back to the previous dose"
+    reason: str
+    fingerprint: str
+    parent_fingerprint: str
+
+
 def _pct(p: float | None) -> str:
     return "–" if p is None else f"{p:.0%}"
 
@@ -41,8 +53,11 @@ def _pts(x: float | None) -> str:
     return "–" if x is None else f"{x:+.2f}"
 
 
-def trial_diagram(protocol: Protocol, width: int = 640) -> str:
-    """A CENT-style diagram: phases as bands with dates, dose steps above them."""
+def trial_diagram(
+    protocol: Protocol, width: int = 640, amendments: Sequence[AmendmentMark] = ()
+) -> str:
+    """A CENT-style diagram: phases as bands with dates, dose steps above them, and each
+    amendment as a dashed red line with its number."""
     first, last = protocol.start_date, protocol.reassessment_date
     span = max((last - first).days + 1, 1)
 
@@ -72,6 +87,13 @@ def trial_diagram(protocol: Protocol, width: int = 640) -> str:
             'stroke="#1f5fa8"/>'
             f'<text x="{x(step.start) + 2:.1f}" y="28" font-size="10" fill="#1f5fa8">'
             f"{escape(str(step.dose))} {step.timing.value}</text>"
+        )
+    for mark in amendments:
+        parts.append(
+            f'<line x1="{x(mark.on):.1f}" x2="{x(mark.on):.1f}" y1="8" y2="80" stroke="#a3261b" '
+            'stroke-dasharray="3 2" class="amendment"/>'
+            f'<text x="{x(mark.on) + 2:.1f}" y="14" font-size="9" fill="#a3261b">'
+            f"amendment {mark.version}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -209,6 +231,7 @@ def report_html(
     patient_label: str | None = None,
     condition_name: str = "",
     signature: Signature | None = None,
+    amendments: Sequence[AmendmentMark] = (),
 ) -> str:
     p = analysis.protocol
     header = (
@@ -221,7 +244,10 @@ def report_html(
         f"<p>Success, fixed in advance: {escape(p.success.describe(p.primary))}.</p>"
         f"<p class='muted' id='methods'>Method: {escape(analysis.methods)}</p>"
     )
-    diagram = f'<h2>Trial diagram</h2><div class="chart">{trial_diagram(p)}</div>'
+    diagram = (
+        f'<h2>Trial diagram</h2><div class="chart">{trial_diagram(p, amendments=amendments)}'
+        f"</div>{_amendments_html(amendments)}"
+    )
     metrics = "".join(_metric_section(p, r, observations) for r in analysis.metrics)
     metrics += _visits_section(decision.visits)
     effects = (
@@ -254,6 +280,25 @@ def report_html(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>LDN trial reassessment</title><style>{REPORT_CSS}</style></head><body>"
         f"{header}{diagram}{metrics}{decision_html}</body></html>"
+    )
+
+
+def _amendments_html(amendments: Sequence[AmendmentMark]) -> str:
+    """The amendments under the diagram, and how the analysis treats them (decision 0020)."""
+    if not amendments:
+        return ""
+    rows = "".join(
+        f"<tr><td>{m.version}</td><td>{m.on.isoformat()}</td><td>{escape(m.what)}</td>"
+        f"<td>{escape(m.reason)}</td><td class='fingerprint'>{m.parent_fingerprint[:12]}… → "
+        f"{m.fingerprint[:12]}…</td></tr>"
+        for m in amendments
+    )
+    return (
+        "<table id='amendments'><tr><th>Amendment</th><th>From</th><th>Change</th>"
+        f"<th>Reason</th><th>Fingerprint (amended → new)</th></tr>{rows}</table>"
+        "<p class='muted'>The analysis uses the phases of the version in effect: baseline as "
+        "locked, titration until the final dose of the amended schedule, maintenance on it. "
+        "Success criterion, metrics and analysis settings are those locked at the start.</p>"
     )
 
 
@@ -300,8 +345,15 @@ def _signature_html(signature: Signature | None) -> str:
     )
 
 
-def patient_summary_text(analysis: TrialAnalysis, final: Outcome) -> list[str]:
-    """The one-page plain-language summary for the patient."""
+def patient_summary_text(
+    analysis: TrialAnalysis,
+    final: Outcome,
+    *,
+    follow_up_on: dt.date | None = None,
+    stop_instruction: str = "",
+) -> list[str]:
+    """The one-page plain-language summary for the patient. After a stop it gives the
+    clinician's stopping instruction and the follow-up date, and no longer says "you take it"."""
     r = analysis.primary
     label = r.metric.label.lower()
     lines = []
@@ -329,6 +381,14 @@ def patient_summary_text(analysis: TrialAnalysis, final: Outcome) -> list[str]:
             Outcome.STOP: "You and your clinician decided to stop LDN.",
         }[final]
     )
+    if final is Outcome.STOP:
+        if stop_instruction:
+            lines.append(f"How to stop, as your clinician wrote it: {stop_instruction}")
+        if follow_up_on is not None:
+            lines.append(f"Your follow-up appointment: {follow_up_on.strftime('%-d %B %Y')}.")
+        return lines
+    if final is Outcome.CONTINUE and follow_up_on is not None:
+        lines.append(f"Your next review: {follow_up_on.strftime('%-d %B %Y')}.")
     lines.append(
         "Remember: LDN blocks opioid medicines. Tell every doctor and pharmacist you take it."
     )

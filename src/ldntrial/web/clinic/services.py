@@ -220,7 +220,7 @@ def _quantities(order: Any) -> list[dict[str, Any]]:
 
 
 def _trial_snapshot(trial: Trial) -> dict[str, Any]:
-    return snapshot(trial, exclude=("protocol_document",))
+    return snapshot(trial, exclude=("protocol_document", "amended_document"))
 
 
 def _prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
