@@ -216,3 +216,31 @@ def test_the_remaining_schedule_starts_on_the_amendment_day(locked, profile):
     assert rest.end == amended.reassessment_date
     assert str(rest.steps[0].dose) == "3 mg"
     assert rest.steps[0].timing is Timing.MORNING
+
+
+def test_a_step_back_soon_after_an_increase_needs_no_acceptance(locked, profile):
+    two_days_after_3mg = dt.date(2026, 12, 28)
+    amended = amend(
+        locked,
+        Amendment(AmendmentKind.STEP_BACK, two_days_after_3mg, "vivid dreams"),
+        today=two_days_after_3mg,
+        at=LATER,
+        profile=profile,
+    )
+    assert amended.warnings == ()
+
+
+def test_a_retry_soon_after_is_an_increase_and_needs_acceptance(locked, profile):
+    with pytest.raises(WarningsNotAccepted, match="accept it explicitly"):
+        run(locked, profile, Amendment(AmendmentKind.STEP_BACK, DAY_30, "x", retry_after_days=1))
+
+
+def test_a_replacement_may_start_with_the_dose_in_effect(locked, profile):
+    steps = replacement_steps([(DAY_30, "3", "night"), (DAY_30 + dt.timedelta(14), "3", "morning")])
+    amended = run(
+        locked, profile, Amendment(AmendmentKind.REPLACE_SCHEDULE, DAY_30, "x", steps=steps)
+    )
+    assert doses(amended.protocol)[-2:] == [
+        ("2026-12-26", "3 mg", "night"),
+        ("2027-01-13", "3 mg", "morning"),
+    ]

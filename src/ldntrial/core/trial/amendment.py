@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ldntrial.core.doses import DoseInput
+from ldntrial.core.doses import Dose, DoseInput
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.drug import LdnProfile, Timing
 from ldntrial.core.trial.protocol import Protocol
@@ -220,6 +220,10 @@ def amend(
     before = protocol.titration
     after = _apply(before, amendment, profile)
     warnings = review_schedule(after, profile)
+    if amendment.kind is AmendmentKind.STEP_BACK and amendment.retry_after_days is None:
+        # The usual spacing is between increases; a step back only lowers the dose, and
+        # stepping back soon after an increase is what side effects call for.
+        warnings = tuple(w for w in warnings if w.code is not WarningCode.STEPS_TOO_CLOSE)
     new = tuple(w for w in warnings if w.code not in protocol.accepted_warnings)
     require_accepted(new, accepted)
     codes = tuple({*protocol.accepted_warnings, *(w.code for w in new)})
@@ -247,7 +251,11 @@ def _apply(
         after = schedule.switch_timing(on, amendment.timing or Timing.NIGHT)  # checked
     else:
         kept = [(s.start, s.dose.mg, s.timing) for s in schedule.steps if s.start < on]
-        rows: list[tuple[dt.date, DoseInput, Timing | str]] = [*kept, *amendment.steps]
+        rows: list[tuple[dt.date, DoseInput, Timing | str]] = []
+        for row in [*kept, *amendment.steps]:  # a new step may repeat the one in effect
+            if rows and (Dose(rows[-1][1]), rows[-1][2]) == (Dose(row[1]), row[2]):
+                continue
+            rows.append(row)
         replaced, _ = custom_schedule(rows, end=schedule.end, profile=profile)
         # Steps kept from before keep their reasons; merged repeats are refused by the schedule.
         reasons = {s.start: s.reason for s in schedule.steps if s.start < on}

@@ -24,7 +24,10 @@ def amendment_context(trial: Trial, form: AmendmentForm | None = None) -> dict[s
     if form is None and trial.status == TrialStatus.ACTIVE:
         form = AmendmentForm(initial={"effective_on": queries.today_for(trial.patient)})
     return {
-        "amend_form": form if trial.status == TrialStatus.ACTIVE else None,
+        # A refused submission is shown with its errors, even on a trial no longer active.
+        "amend_form": form
+        if trial.status == TrialStatus.ACTIVE or (form is not None and form.is_bound)
+        else None,
         "amendments": list(trial.amendments.select_related("created_by")),
         "original_locked_at": trial.original_protocol().locked_at if trial.version else None,
     }
