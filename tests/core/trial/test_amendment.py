@@ -140,7 +140,7 @@ def test_the_past_cannot_be_amended(locked, profile):
 
 def test_an_amendment_after_reassessment_is_refused(locked, profile):
     late = locked.reassessment_date + dt.timedelta(days=1)
-    with pytest.raises(InvalidValue, match="new trial"):
+    with pytest.raises(InvalidValue, match="with a new reassessment date"):
         amend(
             locked,
             Amendment(AmendmentKind.HOLD, late, "x", hold_days=3),
@@ -244,3 +244,41 @@ def test_a_replacement_may_start_with_the_dose_in_effect(locked, profile):
         ("2026-12-26", "3 mg", "night"),
         ("2027-01-13", "3 mg", "morning"),
     ]
+
+
+def test_after_adjust_a_replacement_extends_the_trial_to_a_new_reassessment(locked, profile):
+    late = locked.reassessment_date + dt.timedelta(days=3)
+    later = late + dt.timedelta(weeks=4)
+    amendment = Amendment(
+        AmendmentKind.REPLACE_SCHEDULE,
+        late,
+        "partial response: four more weeks in the morning",
+        steps=replacement_steps([(late, "4.5", "morning")]),
+        new_reassessment=later,
+    )
+    amended = amend(locked, amendment, today=late, at=LATER, profile=profile).protocol
+    assert amended.reassessment_date == later
+    assert amended.titration.end == later
+    assert amended.phases()[0] == locked.phases()[0]  # the baseline stays
+    # Maintenance is on the final dose from the day it was reached; a timing change is no new
+    # phase. It now runs to the new reassessment.
+    assert amended.phases()[-1].first == dt.date(2027, 1, 9)
+    assert amended.phases()[-1].last == later
+
+
+def test_the_reassessment_moves_at_most_26_weeks_after_the_first_dose(locked, profile):
+    far = FIRST_DOSE + dt.timedelta(weeks=27)
+    amendment = Amendment(
+        AmendmentKind.REPLACE_SCHEDULE,
+        DAY_30,
+        "x",
+        steps=replacement_steps([(DAY_30, "4.5", "night")]),
+        new_reassessment=far,
+    )
+    with pytest.raises(InvalidValue, match="at most 26 weeks"):
+        run(locked, profile, amendment)
+
+
+def test_only_a_replacement_moves_the_reassessment():
+    with pytest.raises(InvalidValue, match="only a replacement"):
+        Amendment(AmendmentKind.HOLD, DAY_30, "x", hold_days=3, new_reassessment=DAY_30)

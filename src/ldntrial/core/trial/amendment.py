@@ -3,8 +3,9 @@
 An amendment never edits the locked protocol. It builds a new protocol version with the
 schedule changed from a day on, locks it, and keeps the fingerprint of the version it amends
 (``parent_fingerprint``) and the difference between the two schedules. Only the schedule
-changes: the baseline, metrics, success criterion, analysis settings and reassessment date
-stay as agreed (docs/decisions/0020). The analysis of an amended trial uses the phases of the
+changes (and, for a replacement after an "adjust" decision, the reassessment date): the
+baseline, metrics, success criterion and analysis settings stay as agreed
+(docs/decisions/0020). The analysis of an amended trial uses the phases of the
 version in effect at reassessment, which follow from its schedule.
 
 The four kinds reach the schedule adjustments of :mod:`ldntrial.core.trial.titration`.
@@ -35,6 +36,9 @@ from ldntrial.core.trial.titration import (
 
 MAX_REASON_CHARS = 500
 MAX_HOLD_DAYS = 84  # product rule: a hold longer than 12 weeks is a new trial, not an amendment
+# Product rule (docs/decisions/0020): a replacement may move the reassessment later (an
+# "adjust" decision that extends the trial), to at most 26 weeks after the first dose.
+MAX_WEEKS_AFTER_FIRST_DOSE = 26
 
 
 class AmendmentKind(enum.Enum):
@@ -72,6 +76,7 @@ class Amendment:
     retry_after_days: int | None = None
     timing: Timing | None = None
     steps: tuple[tuple[dt.date, DoseInput, Timing], ...] = ()
+    new_reassessment: dt.date | None = None  # a replacement only: the trial runs longer
 
     def __post_init__(self) -> None:
         reason = " ".join(self.reason.split())
@@ -95,6 +100,13 @@ class Amendment:
                 raise InvalidValue(f"retry after 1 to {MAX_HOLD_DAYS} days, not {days!r}")
         if kind is AmendmentKind.SWITCH_TIMING and self.timing is None:
             raise InvalidValue("choose the new time of day: night or morning")
+        if self.new_reassessment is not None:
+            if kind is not AmendmentKind.REPLACE_SCHEDULE:
+                raise InvalidValue(
+                    "only a replacement of the remaining schedule moves the reassessment date"
+                )
+            if self.new_reassessment <= self.on:
+                raise InvalidValue("the new reassessment date must come after the change")
         if kind is AmendmentKind.REPLACE_SCHEDULE:
             if not self.steps:
                 raise InvalidValue("give at least one dose step for the rest of the schedule")
@@ -126,6 +138,9 @@ class Amendment:
             "retry_after_days": self.retry_after_days,
             "timing": None if self.timing is None else self.timing.value,
             "steps": [[d.isoformat(), str(dose), t.value] for d, dose, t in self.steps],
+            "new_reassessment": None
+            if self.new_reassessment is None
+            else self.new_reassessment.isoformat(),
         }
 
 
@@ -212,13 +227,14 @@ def amend(
             "an amendment takes effect from the first dose "
             f"({protocol.first_dose_date.isoformat()}) on: the baseline does not change"
         )
-    if on > protocol.reassessment_date:
+    end = _end_after(protocol, amendment)
+    if on > end:
         raise InvalidValue(
-            f"the schedule ends at reassessment ({protocol.reassessment_date.isoformat()}): an "
-            "amendment after it is a new trial"
+            f"the schedule ends at reassessment ({protocol.reassessment_date.isoformat()}): to "
+            "change it later, replace the remaining schedule with a new reassessment date"
         )
     before = protocol.titration
-    after = _apply(before, amendment, profile)
+    after = _apply(before, amendment, profile, end)
     warnings = review_schedule(after, profile)
     if amendment.kind is AmendmentKind.STEP_BACK and amendment.retry_after_days is None:
         # The usual spacing is between increases; a step back only lowers the dose, and
@@ -228,7 +244,12 @@ def amend(
     require_accepted(new, accepted)
     codes = tuple({*protocol.accepted_warnings, *(w.code for w in new)})
     draft = replace(
-        protocol, titration=after, accepted_warnings=codes, locked_at=None, locked_fingerprint=None
+        protocol,
+        titration=after,
+        reassessment_date=end,
+        accepted_warnings=codes,
+        locked_at=None,
+        locked_fingerprint=None,
     )
     return AmendedProtocol(
         protocol=draft.lock(at=at),
@@ -239,8 +260,21 @@ def amend(
     )
 
 
+def _end_after(protocol: Protocol, amendment: Amendment) -> dt.date:
+    new = amendment.new_reassessment
+    if new is None:
+        return protocol.reassessment_date
+    latest = protocol.first_dose_date + dt.timedelta(weeks=MAX_WEEKS_AFTER_FIRST_DOSE)
+    if new > latest:
+        raise InvalidValue(
+            f"the reassessment can move to at most {MAX_WEEKS_AFTER_FIRST_DOSE} weeks after the "
+            f"first dose ({latest.isoformat()}); a longer course is a new trial"
+        )
+    return new
+
+
 def _apply(
-    schedule: TitrationSchedule, amendment: Amendment, profile: LdnProfile
+    schedule: TitrationSchedule, amendment: Amendment, profile: LdnProfile, end: dt.date
 ) -> TitrationSchedule:
     on = amendment.on
     if amendment.kind is AmendmentKind.HOLD:
@@ -256,14 +290,14 @@ def _apply(
             if rows and (Dose(rows[-1][1]), rows[-1][2]) == (Dose(row[1]), row[2]):
                 continue
             rows.append(row)
-        replaced, _ = custom_schedule(rows, end=schedule.end, profile=profile)
+        replaced, _ = custom_schedule(rows, end=end, profile=profile)
         # Steps kept from before keep their reasons; merged repeats are refused by the schedule.
         reasons = {s.start: s.reason for s in schedule.steps if s.start < on}
         after = TitrationSchedule(
             tuple(replace(s, reason=reasons.get(s.start, s.reason)) for s in replaced.steps),
-            schedule.end,
+            end,
         )
-    if after.steps == schedule.steps:
+    if after.steps == schedule.steps and after.end == schedule.end:
         raise InvalidValue(
             f"this amendment leaves the schedule as it is from {on.isoformat()}: nothing to change"
         )

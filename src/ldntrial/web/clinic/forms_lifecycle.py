@@ -95,6 +95,11 @@ class AmendmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2027-01-02 3 morning"}),
         label="Replace: one step a line, 'date dose-in-mg night|morning'",
     )
+    new_reassessment = forms.DateField(
+        required=False,
+        widget=_date_input(),
+        label="Replace: new reassessment date (optional, to extend the trial after 'adjust')",
+    )
     accept_warnings = forms.MultipleChoiceField(
         required=False,
         choices=[(w.value, w.value) for w in WarningCode],
@@ -116,6 +121,9 @@ class AmendmentForm(forms.Form):
             if kind is AmendmentKind.SWITCH_TIMING and c.get("timing")
             else None,
             steps=_steps(c.get("steps") or "") if kind is AmendmentKind.REPLACE_SCHEDULE else (),
+            new_reassessment=c.get("new_reassessment")
+            if kind is AmendmentKind.REPLACE_SCHEDULE
+            else None,
         )
 
     def accepted(self) -> list[WarningCode]:
