@@ -143,7 +143,7 @@ def test_a_second_amendment_amends_the_first(world, on_3mg):
             {"kind": "hold", "hold_days": "3", "effective_on": "2026-11-01"},
             "doses already taken cannot change",
         ),
-        ({"kind": "hold", "hold_days": "3", "effective_on": "9999-12-31"}, "new trial"),
+        ({"kind": "hold", "hold_days": "3", "effective_on": "9999-12-31"}, "new reassessment date"),
         ({"kind": "switch_timing"}, "choose the new time of day"),
         ({"kind": "switch_timing", "timing": "night"}, "already taken in the night"),
         ({"kind": "replace_schedule", "steps": "tomorrow 3 night"}, "is not a date"),
