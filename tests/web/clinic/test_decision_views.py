@@ -226,3 +226,13 @@ def test_adjust_then_an_amendment_that_extends_the_trial_is_reassessed_in_its_tu
     body = page(world, due)
     assert body.count("<td>decision</td>") == 2
     assert "INVALID" not in body  # the first decision still holds on its own version
+
+
+def test_the_database_states_are_the_cores():
+    from ldntrial.core.lifecycle import TrialState
+    from ldntrial.core.trial.amendment import AmendmentKind as CoreKind
+    from ldntrial.web.clinic.models import AmendmentKind
+
+    assert set(TrialStatus.values) == {s.value for s in TrialState}
+    assert set(AmendmentKind.values) == {k.value for k in CoreKind}
+    assert dict(TrialStatus.choices) == {s.value: s.label for s in TrialState}
