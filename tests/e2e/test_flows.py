@@ -194,9 +194,14 @@ def test_a_clinician_reassesses_and_signs_and_the_patient_sees_the_result(
     page.get_by_role("link", name="reassess", exact=True).click()
     expect(page.get_by_text("includes placebo response").first).to_be_visible()
     shots(page, "report")
+    review = today_for(world.ana) + dt.timedelta(weeks=4)
+    page.get_by_label("Follow-up date (stop) or next review date (continue)").fill(
+        review.isoformat()
+    )
     page.get_by_label("Your password, to sign").fill(PASSWORD)
     page.get_by_role("button", name="Sign the decision").click()
     expect(page.get_by_text("signature valid")).to_be_visible()
+    expect(page.locator("#trial-state")).to_have_text("Follow-up (continuing LDN)")
     shots(page, "signed")
     context.close()
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import typer
 
 from ldntrial.cli import (  # noqa: F401 - registers commands
+    amend,
     analyze,
     blinded,
     evidence,

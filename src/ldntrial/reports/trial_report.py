@@ -44,6 +44,27 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class AmendmentMark:
+    """An amendment as the report shows it: on the diagram and under the fingerprint."""
+
+    version: int
+    on: dt.date
+    what: str  # e.g. "step back to the previous dose"
+    reason: str
+    fingerprint: str
+    parent_fingerprint: str
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    version: str
+    on: str
+    what: str
+    reason: str
+    fingerprints: str
+
+
+@dataclass(frozen=True)
 class SignedDecision:
     outcome: str
     override_reason: str
@@ -89,6 +110,7 @@ class TrialReport:
     success: str
     methods: str
     diagram: SafeString
+    amendments: tuple[AmendmentRow, ...]
     metrics: tuple[MetricSection, ...]
     visit_rows: Rows
     side_effects: tuple[SideEffectRow, ...]
@@ -127,6 +149,7 @@ def build_report(
     patient_label: str | None = None,
     condition_name: str = "",
     signature: Signature | None = None,
+    amendments: Sequence[AmendmentMark] = (),
 ) -> TrialReport:
     p = analysis.protocol
     adherence = decision.adherence
@@ -141,7 +164,17 @@ def build_report(
         label=analysis.label,
         success=p.success.describe(p.primary),
         methods=analysis.methods,
-        diagram=_chart(trial_diagram(p)),
+        diagram=_chart(trial_diagram(p, amendments=[(m.version, m.on) for m in amendments])),
+        amendments=tuple(
+            AmendmentRow(
+                version=str(m.version),
+                on=m.on.isoformat(),
+                what=m.what,
+                reason=m.reason,
+                fingerprints=f"{m.parent_fingerprint[:12]}… → {m.fingerprint[:12]}…",
+            )
+            for m in amendments
+        ),
         metrics=tuple(_metric_section(p, r, observations) for r in analysis.metrics),
         visit_rows=_visit_rows(decision.visits),
         side_effects=tuple(
@@ -254,8 +287,15 @@ def _signed(signature: Signature) -> SignedDecision:
     )
 
 
-def patient_summary_text(analysis: TrialAnalysis, final: Outcome) -> list[str]:
-    """The one-page plain-language summary for the patient."""
+def patient_summary_text(
+    analysis: TrialAnalysis,
+    final: Outcome,
+    *,
+    follow_up_on: dt.date | None = None,
+    stop_instruction: str = "",
+) -> list[str]:
+    """The one-page plain-language summary for the patient. After a stop it gives the
+    clinician's stopping instruction and the follow-up date, and no longer says "you take it"."""
     r = analysis.primary
     label = r.metric.label.lower()
     lines = []
@@ -283,6 +323,14 @@ def patient_summary_text(analysis: TrialAnalysis, final: Outcome) -> list[str]:
             Outcome.STOP: "You and your clinician decided to stop LDN.",
         }[final]
     )
+    if final is Outcome.STOP:
+        if stop_instruction:
+            lines.append(f"How to stop, as your clinician wrote it: {stop_instruction}")
+        if follow_up_on is not None:
+            lines.append(f"Your follow-up appointment: {follow_up_on.strftime('%-d %B %Y')}.")
+        return lines
+    if final is Outcome.CONTINUE and follow_up_on is not None:
+        lines.append(f"Your next review: {follow_up_on.strftime('%-d %B %Y')}.")
     lines.append(
         "Remember: LDN blocks opioid medicines. Tell every doctor and pharmacist you take it."
     )

@@ -69,3 +69,14 @@ def own_active_trial(user: User) -> Trial | None:
         .order_by("-started_at")
         .first()
     )
+
+
+def own_trial(user: User) -> Trial | None:
+    """A patient's latest started trial, whatever its state (active, follow-up or stopped)."""
+    patient = own_patient(user)
+    return (
+        Trial.objects.filter(patient=patient, clinic=user.clinic)
+        .exclude(status=TrialStatus.DRAFT)
+        .order_by("-started_at")
+        .first()
+    )

@@ -5,6 +5,7 @@ from ldntrial.web.accounts import views as accounts
 from ldntrial.web.api.api import api
 from ldntrial.web.clinic import views_clinician as clinician
 from ldntrial.web.clinic import views_evidence as evidence
+from ldntrial.web.clinic import views_lifecycle as lifecycle
 from ldntrial.web.clinic import views_patient as patient
 from ldntrial.web.clinic import views_pharmacy as pharmacy
 from ldntrial.web.clinic import views_reassessment as reassess
@@ -51,6 +52,7 @@ clinic_urls = (
         ),
         path("trials/<int:trial_id>/", clinician.trial_detail, name="trial"),
         path("trials/<int:trial_id>/start/", clinician.trial_start, name="trial_start"),
+        path("trials/<int:trial_id>/amend/", lifecycle.trial_amend, name="trial_amend"),
         path(
             "trials/<int:trial_id>/reassessment/",
             reassess.reassessment_page,

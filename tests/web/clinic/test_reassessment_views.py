@@ -16,6 +16,8 @@ from ldntrial.web.clinic import services, views_reassessment
 from ldntrial.web.clinic.models import Patient, Reassessment
 from tests.web.conftest import PASSWORD
 
+NEXT_REVIEW = "2026-12-27"  # a month after the frozen clock's today
+
 
 @pytest.fixture
 def due(world):
@@ -60,7 +62,7 @@ def test_a_signed_decision_is_valid_audited_and_shown_to_the_patient(world, due)
     assert "will appear here" in patient_client.get("/me/summary/").content.decode()
     response = world.client("dr_ode").post(
         f"/clinic/trials/{due.pk}/reassessment/",
-        {"final_outcome": "continue", "password": PASSWORD},
+        {"final_outcome": "continue", "password": PASSWORD, "follow_up_on": NEXT_REVIEW},
     )
     assert response.status_code == 302
     item = Reassessment.objects.get()
@@ -74,9 +76,10 @@ def test_a_signed_decision_is_valid_audited_and_shown_to_the_patient(world, due)
 
 
 def test_a_later_change_to_the_diary_shows_the_signature_as_invalid(world, due):
+    # "adjust" keeps the trial active, so its diary can still change
     world.client("dr_ode").post(
         f"/clinic/trials/{due.pk}/reassessment/",
-        {"final_outcome": "continue", "password": PASSWORD},
+        {"final_outcome": "adjust", "override_reason": "a longer trial", "password": PASSWORD},
     )
     last = due.protocol().reassessment_date
     services.submit_diary(
@@ -235,7 +238,7 @@ def test_signing_and_showing_the_signed_page_reuse_the_same_analysis(world, due,
     client = world.client("dr_ode")
     client.post(
         f"/clinic/trials/{due.pk}/reassessment/",
-        {"final_outcome": "continue", "password": PASSWORD},
+        {"final_outcome": "continue", "password": PASSWORD, "follow_up_on": NEXT_REVIEW},
         follow=True,
     )
     world.client("ana_user").get("/me/summary/")
@@ -270,7 +273,7 @@ def test_the_signed_record_holds_the_whole_analysis_and_verifies_without_recompu
 
     world.client("dr_ode").post(
         f"/clinic/trials/{due.pk}/reassessment/",
-        {"final_outcome": "continue", "password": PASSWORD},
+        {"final_outcome": "continue", "password": PASSWORD, "follow_up_on": NEXT_REVIEW},
     )
     item = Reassessment.objects.get()
     signed = item.content["analysis"]

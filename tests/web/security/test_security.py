@@ -199,7 +199,12 @@ def _sign(world, trial, password, client=None):
     client = client or world.client("dr_ode")
     return client.post(
         f"/clinic/trials/{trial.pk}/reassessment/",
-        {"final_outcome": "continue", "override_reason": "test", "password": password},
+        {
+            "final_outcome": "continue",
+            "override_reason": "test",
+            "password": password,
+            "follow_up_on": "2026-12-27",
+        },
     )
 
 
@@ -212,6 +217,7 @@ def test_signatures_use_the_signing_key_and_survive_a_new_secret_key(world, sett
         reason="clinical judgement",
         password=PASSWORD,
         request=_request(),
+        follow_up_on=dt.date(2026, 12, 27),
     )
     assert item.signature_key_id == keys.ring(keys.Purpose.SIGNING).current_id
     settings.SECRET_KEY = "a-completely-different-secret-key-" + "x" * 40

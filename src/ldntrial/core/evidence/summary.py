@@ -35,6 +35,8 @@ class EvidenceContext:
     arguments_against: NonEmpty[tuple[Point, ...]] = ()
     side_effects: OrEmpty[tuple[SideEffect, ...]] = ()
     opioid_warning: Point
+    # For a patient who has stopped LDN (no "tell them you take it"); from the same label.
+    opioid_warning_after_stop: Point | None = None
 
 
 # How messages name a row: "mechanisms 2", "side effect 'Nausea'".

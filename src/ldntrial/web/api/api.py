@@ -46,10 +46,13 @@ class StatusOut(Schema):
 class TrialOut(Schema):
     id: int
     status: str
-    fingerprint: str
+    fingerprint: str  # the protocol as locked at the start (never changes)
     locked_at: str | None
-    protocol: dict[str, Any]
+    protocol: dict[str, Any]  # the protocol as locked at the start
     progress: StatusOut | None
+    # The version in effect: 0 is the locked original, n the n-th amendment.
+    version: int = 0
+    fingerprint_in_effect: str = ""
 
 
 class EntryOut(Schema):
@@ -164,6 +167,8 @@ def read_trial(request: HttpRequest, trial_id: int) -> Any:
         locked_at=document.get("locked_at"),
         protocol=document["protocol"],
         progress=progress,
+        version=trial.version,
+        fingerprint_in_effect=protocol.fingerprint,
     )
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from ldntrial import data
+from ldntrial.core.lifecycle import TrialState
 from ldntrial.core.trial.document import protocol_from_document
 from ldntrial.core.trial.protocol import Protocol
 
@@ -74,8 +75,11 @@ class Medication(models.Model):
 
 
 class TrialStatus(models.TextChoices):
+    # ldntrial.core.lifecycle.TrialState, value for value (a test checks they match)
     DRAFT = "draft", "Draft"
     ACTIVE = "active", "Active"
+    FOLLOW_UP = "follow_up", "Follow-up (continuing LDN)"
+    STOPPED = "stopped", "Stopped"
 
 
 class Trial(models.Model):
@@ -92,6 +96,28 @@ class Trial(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     started_at = models.DateTimeField(null=True, blank=True)
+    # ``protocol_document`` and ``fingerprint`` are the protocol as locked at the start and never
+    # change after it. An amendment (ProtocolAmendment) stores its version here as the one in
+    # effect: ``version`` counts them (0: the original).
+    amended_document = models.JSONField(null=True, blank=True)
+    version = models.PositiveSmallIntegerField(default=0)
+    # Set by the signed decision (ldntrial.core.lifecycle): the follow-up or next review date,
+    # and for a stop the clinician's stopping instruction.
+    follow_up_on = models.DateField(null=True, blank=True)
+    stop_instruction = models.CharField(max_length=500, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=TrialStatus.values), name="trial_status_known"
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="active"),
+                name="one_active_trial_per_patient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"trial {self.pk}"
@@ -100,13 +126,71 @@ class Trial(models.Model):
     def is_draft(self) -> bool:
         return self.status == TrialStatus.DRAFT
 
+    @property
+    def state(self) -> TrialState:
+        return TrialState(self.status)
+
     def protocol(self) -> Protocol:
-        """The protocol, read back through the core (which verifies a locked fingerprint)."""
-        return protocol_from_document(
-            json.loads(json.dumps(self.protocol_document)),
-            profile=data.ldn_profile(),
-            conditions=data.conditions(),
-        )
+        """The protocol in effect (the latest amendment, or the original), read back through the
+        core (which verifies a locked fingerprint)."""
+        return _read(self.amended_document or self.protocol_document)
+
+    def original_protocol(self) -> Protocol:
+        return _read(self.protocol_document)
+
+    @property
+    def prescription(self) -> Prescription:
+        """The prescription in effect: the latest (an amendment's replaces the one before)."""
+        return self.prescriptions.latest("pk")
+
+
+def _read(document: object) -> Protocol:
+    return protocol_from_document(
+        json.loads(json.dumps(document)),
+        profile=data.ldn_profile(),
+        conditions=data.conditions(),
+    )
+
+
+class AmendmentKind(models.TextChoices):
+    # ldntrial.core.trial.amendment.AmendmentKind
+    HOLD = "hold", "Hold the current dose"
+    STEP_BACK = "step_back", "Step back to the previous dose"
+    SWITCH_TIMING = "switch_timing", "Switch the time of day"
+    REPLACE_SCHEDULE = "replace_schedule", "Replace the remaining schedule"
+
+
+class ProtocolAmendment(models.Model):
+    """One amended version of a trial's locked protocol: the full new version, the fingerprint
+    of the version it amends, its own fingerprint and the difference in dose steps."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="amendments")
+    version = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=AmendmentKind.choices)
+    effective_on = models.DateField()
+    clinical_reason = models.CharField(max_length=500)
+    parent_fingerprint = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    protocol_document = models.JSONField()
+    diff = models.JSONField(default=list)
+    accepted_warnings = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "version"], name="one_amendment_per_version"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AmendmentKind.values), name="amendment_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"amendment {self.version} of trial {self.trial_id}"
 
 
 class DiaryEntry(models.Model):
@@ -149,11 +233,16 @@ class DiaryEntry(models.Model):
 class PrescriptionStatus(models.TextChoices):
     TO_PREPARE = "to_prepare", "To prepare"
     DISPENSED = "dispensed", "Dispensed"
+    SUPERSEDED = "superseded", "Replaced by an amendment"
 
 
 class Prescription(models.Model):
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
-    trial = models.OneToOneField(Trial, on_delete=models.PROTECT, related_name="prescription")
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="prescriptions")
+    # The amendment this prescription covers the rest of the trial for (None: the start).
+    amendment = models.ForeignKey(
+        ProtocolAmendment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField()
     quantities = models.JSONField()
     labels = models.JSONField(default=list)
@@ -200,9 +289,32 @@ class Reassessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField()
+    # One signed decision per reassessment, that is per protocol version (an "adjust" leads to
+    # an amendment, whose version is reassessed in its turn). A later change of mind is an
+    # addendum to it, with its own reason and signature.
+    protocol_version = models.PositiveSmallIntegerField(default=0)
+    addendum_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="addenda"
+    )
+    follow_up_on = models.DateField(null=True, blank=True)
+    stop_instruction = models.CharField(max_length=500, blank=True)
+    data_override = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trial", "protocol_version"],
+                condition=models.Q(addendum_to__isnull=True),
+                name="one_signed_decision_per_reassessment",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"reassessment {self.pk}"
+
+    @property
+    def is_addendum(self) -> bool:
+        return self.addendum_to_id is not None
 
 
 class VisitKind(models.TextChoices):

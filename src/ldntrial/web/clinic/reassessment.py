@@ -21,6 +21,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -29,12 +30,14 @@ from ldntrial.core.analysis.record import analysis_record
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trial
 from ldntrial.core.canonical import sha256_of
 from ldntrial.core.errors import FieldErrors, InvalidValue
+from ldntrial.core.lifecycle import TrialState as Lifecycle
+from ldntrial.core.lifecycle import check_closure, state_after
 from ldntrial.core.trial.protocol import Protocol
 from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
 from ldntrial.web import keys
 from ldntrial.web.accounts.models import User
 from ldntrial.web.accounts.security import reauthenticate
-from ldntrial.web.audit.chain import audited_create
+from ldntrial.web.audit.chain import audited_change, audited_create
 from ldntrial.web.clinic.models import (
     DiaryEntry,
     Reassessment,
@@ -83,9 +86,15 @@ def _hash_of(rows: list[list[Any]]) -> str:
     return sha256_of(rows, ascii_only=True)  # the form signed diary hashes were made in
 
 
-def state_of(trial: Trial) -> TrialState:
-    """The current diary and visit measures as core values, with the hashes of exactly them."""
-    entries = list(DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day"))
+def state_of(trial: Trial, *, diary_until: dt.date | None = None) -> TrialState:
+    """The current diary and visit measures as core values, with the hashes of exactly them.
+
+    ``diary_until`` leaves out diary days after it: a signature covers the days up to the day
+    it was signed, so days filled after an "adjust" do not undo it (a correction of a signed
+    day still does)."""
+    entries = DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day")
+    if diary_until is not None:
+        entries = entries.filter(day__lte=diary_until)
     observations = tuple(
         Observation(
             e.day,
@@ -199,13 +208,76 @@ def sign(
     reason: str,
     password: str,
     request: HttpRequest,
+    follow_up_on: dt.date | None = None,
+    stop_instruction: str = "",
+    data_override: str = "",
 ) -> Reassessment:
     """The clinician accepts or overrides the suggested decision and signs with their password.
 
-    The password goes through the sign-in checks: a wrong one counts toward the account's
-    lock-out and is audited, and a locked account cannot sign."""
+    One signed decision per reassessment (per protocol version), enforced by the database; the
+    decision moves the trial (ldntrial.core.lifecycle). The password goes through the sign-in
+    checks: a wrong one counts toward the account's lock-out and is audited, and a locked
+    account cannot sign."""
     if trial.status != TrialStatus.ACTIVE:
-        raise InvalidValue("only a started trial can be reassessed")
+        raise InvalidValue(
+            "this reassessment is signed already: a change is an addendum with its own reason"
+        )
+    return _sign(
+        by=by,
+        trial=trial,
+        final=final,
+        reason=reason,
+        password=password,
+        request=request,
+        closure_fields=(follow_up_on, stop_instruction, data_override),
+        addendum_to=None,
+    )
+
+
+def sign_addendum(
+    *,
+    by: User,
+    trial: Trial,
+    final: Outcome,
+    reason: str,
+    password: str,
+    request: HttpRequest,
+    follow_up_on: dt.date | None = None,
+    stop_instruction: str = "",
+    data_override: str = "",
+) -> Reassessment:
+    """A later change to a signed decision: its own reason and signature; the original stays."""
+    original = decision_of(trial)
+    if original is None:
+        raise InvalidValue("there is no signed decision yet: sign the reassessment first")
+    if not reason.strip():
+        raise FieldErrors({"override_reason": "An addendum needs its reason."})
+    return _sign(
+        by=by,
+        trial=trial,
+        final=final,
+        reason=reason,
+        password=password,
+        request=request,
+        closure_fields=(follow_up_on, stop_instruction, data_override),
+        addendum_to=original,
+    )
+
+
+def _sign(
+    *,
+    by: User,
+    trial: Trial,
+    final: Outcome,
+    reason: str,
+    password: str,
+    request: HttpRequest,
+    closure_fields: tuple[dt.date | None, str, str],
+    addendum_to: Reassessment | None,
+) -> Reassessment:
+    from ldntrial.web.clinic.queries import today_for
+    from ldntrial.web.clinic.services import _trial_snapshot
+
     reauthenticate(request, by, password)
     assessment = assess(trial)
     reason = reason.strip()
@@ -216,32 +288,104 @@ def sign(
                 "give the reason."
             }
         )
+    today = today_for(trial.patient)
+    follow_up_on, stop_instruction, data_override = closure_fields
+    closure = check_closure(
+        outcome=final,
+        rule=assessment.decision.rule,
+        today=today,
+        follow_up_on=follow_up_on,
+        stop_instruction=stop_instruction,
+        data_override=data_override,
+    )
     content = signed_content(assessment, final=final, reason=reason, signer=by)
+    content |= {
+        "protocol_version": trial.version,
+        "diary_until": today.isoformat(),
+        "closure": closure.as_json(),
+        "addendum_to": None if addendum_to is None else addendum_to.pk,
+    }
     content_hash = _hash(content)
     signed_at = timezone.now().replace(microsecond=0)
     key_id, signature = _mac(content_hash, by.pk, signed_at)
-    return audited_create(
-        Reassessment,
-        by=by,
-        reason="reassessment signed",
-        clinic=trial.clinic,
-        trial=trial,
-        suggested_outcome=assessment.decision.outcome.value,
-        suggested_rule=assessment.decision.rule.value,
-        final_outcome=final.value,
-        override_reason=reason,
-        content=content,
-        content_hash=content_hash,
-        signature=signature,
-        signature_key_id=key_id,
-        signed_by=by,
-        signed_at=signed_at,
+    state = state_after(final)
+    try:
+        with transaction.atomic():
+            locked = Trial.objects.select_for_update().get(pk=trial.pk)
+            if locked.version != trial.version:
+                raise InvalidValue("the protocol was amended meanwhile: review the report again")
+            taken = Reassessment.objects.filter(
+                trial=locked, protocol_version=locked.version, addendum_to__isnull=True
+            )
+            if addendum_to is None and taken.exists():
+                raise InvalidValue(_SIGNED_ALREADY)
+            item = audited_create(
+                Reassessment,
+                by=by,
+                reason="reassessment addendum signed" if addendum_to else "reassessment signed",
+                clinic=trial.clinic,
+                trial=locked,
+                suggested_outcome=assessment.decision.outcome.value,
+                suggested_rule=assessment.decision.rule.value,
+                final_outcome=final.value,
+                override_reason=reason,
+                content=content,
+                content_hash=content_hash,
+                signature=signature,
+                signature_key_id=key_id,
+                signed_by=by,
+                signed_at=signed_at,
+                protocol_version=locked.version,
+                addendum_to=addendum_to,
+                follow_up_on=closure.follow_up_on,
+                stop_instruction=closure.stop_instruction,
+                data_override=closure.data_override,
+            )
+            with audited_change(
+                locked, by=by, state=_trial_snapshot, reason=f"decision signed: {final.value}"
+            ):
+                locked.status = state.value
+                locked.follow_up_on = closure.follow_up_on
+                locked.stop_instruction = closure.stop_instruction
+                locked.closed_at = None if state is Lifecycle.ACTIVE else timezone.now()
+    except IntegrityError:
+        # The unique constraint answered a simultaneous signature (or a second active trial).
+        raise InvalidValue(_SIGNED_ALREADY) from None
+    trial.refresh_from_db()
+    return item
+
+
+_SIGNED_ALREADY = (
+    "this reassessment was signed already (perhaps just now, by another submission): a change "
+    "is an addendum with its own reason"
+)
+
+
+def decision_of(trial: Trial) -> Reassessment | None:
+    """The latest signed decision (not an addendum) of the trial."""
+    return (
+        trial.reassessments.filter(addendum_to__isnull=True)
+        .order_by("-protocol_version", "-signed_at", "-pk")
+        .first()
     )
 
 
+def history(trial: Trial) -> list[Reassessment]:
+    """Every signed decision and addendum, oldest first."""
+    return list(trial.reassessments.select_related("signed_by").order_by("signed_at", "pk"))
+
+
+def signed_for_version(trial: Trial) -> bool:
+    """Whether the reassessment of the protocol version in effect is signed."""
+    return trial.reassessments.filter(
+        protocol_version=trial.version, addendum_to__isnull=True
+    ).exists()
+
+
 def is_valid(item: Reassessment, state: TrialState | None = None) -> bool:
-    """The signature holds, the stored content is what was signed, and the trial's diary and
-    visit measures are still the ones it was signed on (no analysis is recomputed)."""
+    """The signature holds, the stored content is what was signed, and the trial's protocol
+    version, diary (up to the day signed) and visit measures are still the ones it was signed
+    on (no analysis is recomputed)."""
     good = keys.ring(keys.Purpose.SIGNING).check(
         signature_message(item.content_hash, item.signed_by_id, item.signed_at),
         item.signature_key_id,
@@ -252,16 +396,28 @@ def is_valid(item: Reassessment, state: TrialState | None = None) -> bool:
     content = item.content
     if _hash(content) != item.content_hash:
         return False
-    now = state or state_of(item.trial)
+    until = content.get("diary_until")
+    if until is not None or state is None:
+        diary_until = dt.date.fromisoformat(until) if until else None
+        state = state_of(item.trial, diary_until=diary_until)
     return (
-        content.get("protocol_fingerprint") == now.protocol.fingerprint
-        and content.get("diary_sha256") == now.diary_hash
-        and content.get("visits_sha256", _EMPTY) == now.visits_hash
+        content.get("protocol_fingerprint") == _fingerprint_of(item)
+        and content.get("diary_sha256") == state.diary_hash
+        and content.get("visits_sha256", _EMPTY) == state.visits_hash
     )
+
+
+def _fingerprint_of(item: Reassessment) -> str:
+    """The fingerprint of the protocol version the decision was signed on."""
+    if item.protocol_version == 0:
+        return item.trial.original_protocol().fingerprint
+    amendment = item.trial.amendments.filter(version=item.protocol_version).first()
+    return "" if amendment is None else amendment.fingerprint
 
 
 _EMPTY = _hash_of([])  # signatures made before visit measures existed covered none
 
 
 def latest(trial: Trial) -> Reassessment | None:
+    """The decision in force: the latest signed decision or addendum."""
     return trial.reassessments.order_by("-signed_at", "-pk").first()

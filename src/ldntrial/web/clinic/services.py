@@ -174,6 +174,14 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
             "Resolve them on the screening page first"
         )
     check_first_dose(screening.limits, trial.protocol().first_dose_date)
+    try:
+        return _start_locked(by=by, trial=trial)
+    except IntegrityError:
+        # The database's one-active-trial-per-patient constraint answered a simultaneous start.
+        raise InvalidValue("this patient already has an active trial") from None
+
+
+def _start_locked(*, by: User, trial: Trial) -> Trial:
     with transaction.atomic():
         trial = Trial.objects.select_for_update().get(pk=trial.pk)
         if trial.status != TrialStatus.DRAFT:
@@ -220,7 +228,7 @@ def _quantities(order: Any) -> list[dict[str, Any]]:
 
 
 def _trial_snapshot(trial: Trial) -> dict[str, Any]:
-    return snapshot(trial, exclude=("protocol_document",))
+    return snapshot(trial, exclude=("protocol_document", "amended_document"))
 
 
 def _prescription_snapshot(prescription: Prescription) -> dict[str, Any]:

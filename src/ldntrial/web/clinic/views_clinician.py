@@ -30,6 +30,7 @@ from ldntrial.web.clinic.forms import (
     StopForm,
     TrialForm,
 )
+from ldntrial.web.clinic.forms_lifecycle import AmendmentForm
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
 from ldntrial.web.form_errors import show_errors
 
@@ -259,6 +260,18 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
     trial = in_clinic(Trial, user, pk=trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"trial {trial.pk} viewed")
+    return trial_page(request, trial)
+
+
+def trial_page(
+    request: HttpRequest,
+    trial: Trial,
+    *,
+    amend_form: AmendmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    from ldntrial.web.clinic.views_lifecycle import amendment_context
+
     protocol = trial.protocol()
     active = trial.status == TrialStatus.ACTIVE
     return render(
@@ -277,7 +290,9 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
             "status": queries.status_of(trial, protocol) if active else None,
             "charts": queries.charts(trial, protocol) if active else [],
             "entries": trial.diary.order_by("-day", "-version")[:60] if active else [],
+            **amendment_context(trial, amend_form),
         },
+        status=status,
     )
 
 

@@ -14,11 +14,17 @@ from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.diary import check_day_open, is_dosing_day, open_days
 from ldntrial.core.trial.visits import open_visits
 from ldntrial.interop.ics import dosing_calendar
-from ldntrial.web.access import current_user, own_active_trial, own_patient, role_required
+from ldntrial.web.access import (
+    current_user,
+    own_active_trial,
+    own_patient,
+    own_trial,
+    role_required,
+)
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import DiaryForm, fresh_key
-from ldntrial.web.clinic.models import DiaryEntry, VisitMeasure
+from ldntrial.web.clinic.models import DiaryEntry, TrialStatus, VisitMeasure
 from ldntrial.web.form_errors import show_errors
 
 patient_only = role_required(Role.PATIENT)
@@ -30,10 +36,15 @@ def today(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     patient = own_patient(user)
     trial = own_active_trial(user)
+    latest = trial or own_trial(user)
+    stopped = latest is not None and latest.status == TrialStatus.STOPPED
+    evidence = data.evidence_context()
     context: dict[str, object] = {
         "patient": patient,
         "trial": trial,
-        "opioid_warning": data.evidence_context().opioid_warning,
+        "ended": latest if trial is None else None,
+        "opioid_warning": (evidence.opioid_warning_after_stop if stopped else None)
+        or evidence.opioid_warning,
     }
     if trial is not None:
         protocol = trial.protocol()
@@ -52,6 +63,8 @@ def today(request: HttpRequest) -> HttpResponse:
             "today": now,
             "days": [{"day": d, "filled": d in filled} for d in open_days(protocol, today=now)],
             "dose_today": step,
+            "plan": [p for p in protocol.titration.periods() if p.last >= now],
+            "amended_on": trial.amendments.values_list("effective_on", flat=True).last(),
             "starts_in": (protocol.start_date - now).days if now < protocol.start_date else 0,
         }
     return render(request, "patient/today.html", context)

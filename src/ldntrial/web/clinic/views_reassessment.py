@@ -5,26 +5,36 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
-from ldntrial.core.analysis.decision import Outcome
+from ldntrial.core.analysis.decision import Outcome, Rule
 from ldntrial.core.errors import InvalidValue
+from ldntrial.core.trial.amendment import AmendmentKind
 from ldntrial.core.trial.visit_measures import VisitKind
 from ldntrial.core.trial.visits import open_visits
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import (
+    AmendmentMark,
     Signature,
     TrialReport,
     build_report,
     patient_summary_text,
     report_document,
 )
-from ldntrial.web.access import current_user, in_clinic, own_active_trial, role_required
+from ldntrial.web.access import (
+    current_user,
+    in_clinic,
+    own_active_trial,
+    own_trial,
+    role_required,
+)
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import queries, reassessment, services
 from ldntrial.web.clinic.forms import SignForm, VisitForm
-from ldntrial.web.clinic.models import Trial, TrialStatus
+from ldntrial.web.clinic.forms_lifecycle import AddendumForm, DecisionForm
+from ldntrial.web.clinic.models import Reassessment, Trial, TrialStatus
 from ldntrial.web.form_errors import show_errors
 
 CLINIC_VISITS = [VisitKind.BASELINE, VisitKind.REASSESSMENT]
@@ -32,8 +42,10 @@ CLINIC_VISITS = [VisitKind.BASELINE, VisitKind.REASSESSMENT]
 
 def _signature(trial: Trial, state: reassessment.TrialState) -> Signature | None:
     item = reassessment.latest(trial)
-    if item is None:
-        return None
+    return None if item is None else _as_signature(item, state)
+
+
+def _as_signature(item: Reassessment, state: reassessment.TrialState | None) -> Signature:
     return Signature(
         signer=item.signed_by.username,
         signed_at=item.signed_at,
@@ -53,13 +65,36 @@ def _report(trial: Trial) -> tuple[reassessment.Assessment, TrialReport, Signatu
         patient_label=trial.patient.label,
         condition_name=data.conditions().get(assessment.analysis.protocol.condition).name,
         signature=signature,
+        amendments=_marks(trial),
     )
     return assessment, report, signature
+
+
+def _marks(trial: Trial) -> list[AmendmentMark]:
+    return [
+        AmendmentMark(
+            version=a.version,
+            on=a.effective_on,
+            what=AmendmentKind(a.kind).label,
+            reason=a.clinical_reason,
+            fingerprint=a.fingerprint,
+            parent_fingerprint=a.parent_fingerprint,
+        )
+        for a in trial.amendments.all()
+    ]
 
 
 def _active_trial(request: HttpRequest, trial_id: int) -> Trial:
     trial = in_clinic(Trial, current_user(request), pk=trial_id)
     if trial.status != TrialStatus.ACTIVE:
+        raise Http404
+    return trial
+
+
+def _started_trial(request: HttpRequest, trial_id: int) -> Trial:
+    """A trial past its draft: active, in follow-up or stopped (its report and history stay)."""
+    trial = in_clinic(Trial, current_user(request), pk=trial_id)
+    if trial.status == TrialStatus.DRAFT:
         raise Http404
     return trial
 
@@ -73,8 +108,13 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     assessment, report, signature = _report(trial)
+    signed = reassessment.signed_for_version(trial)
     if form is None:
-        form = SignForm(initial={"final_outcome": assessment.decision.outcome.value})
+        initial = {"final_outcome": assessment.decision.outcome.value}
+        form = AddendumForm(initial=initial) if signed else DecisionForm(initial=initial)
+    history = [
+        {"item": item, "valid": reassessment.is_valid(item)} for item in reassessment.history(trial)
+    ]
     if visit_form is None:
         today = queries.today_for(trial.patient)
         visit_form = VisitForm(
@@ -91,6 +131,10 @@ def _page(
             "form": form,
             "visit_form": visit_form,
             "signature": signature,
+            "signed": signed,
+            "history": history,
+            "insufficient": assessment.decision.rule is Rule.INSUFFICIENT_DATA,
+            "active": trial.status == TrialStatus.ACTIVE,
         },
         status=status,
     )
@@ -100,24 +144,32 @@ def _page(
 @require_http_methods(["GET", "POST"])
 def reassessment_page(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
-    trial = _active_trial(request, trial_id)
+    trial = _started_trial(request, trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"reassessment of trial {trial.pk}")
     if request.method == "GET":
         return _page(request, trial)
-    form = SignForm(request.POST)
+    addendum = "addendum" in request.POST
+    form: DecisionForm = AddendumForm(request.POST) if addendum else DecisionForm(request.POST)
     if form.is_valid():
+        c = form.cleaned_data
+        sign = reassessment.sign_addendum if addendum else reassessment.sign
         try:
-            reassessment.sign(
+            sign(
                 by=user,
                 trial=trial,
-                final=Outcome(form.cleaned_data["final_outcome"]),
-                reason=form.cleaned_data["override_reason"],
-                password=form.cleaned_data["password"],
+                final=Outcome(c["final_outcome"]),
+                reason=c["override_reason"],
+                password=c["password"],
                 request=request,
+                follow_up_on=c.get("follow_up_on"),
+                stop_instruction=c["stop_instruction"],
+                data_override=c["data_override"],
             )
         except InvalidValue as error:
             show_errors(form, error)
         else:
+            if Outcome(c["final_outcome"]) is Outcome.ADJUST:
+                return redirect(f"{reverse('clinic:trial', args=[trial.pk])}#amend")
             return redirect("clinic:reassessment", trial.pk)
     return _page(request, trial, form=form, status=400)
 
@@ -153,7 +205,7 @@ def visit_record(request: HttpRequest, trial_id: int) -> HttpResponse:
 @require_safe
 def report_pdf(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
-    trial = _active_trial(request, trial_id)
+    trial = _started_trial(request, trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"report of trial {trial.pk}")
     _, report, _ = _report(trial)
     response = HttpResponse(html_to_pdf(report_document(report)), content_type="application/pdf")
@@ -164,14 +216,19 @@ def report_pdf(request: HttpRequest, trial_id: int) -> HttpResponse:
 @role_required(Role.PATIENT)
 @require_safe
 def patient_summary(request: HttpRequest) -> HttpResponse:
-    trial = own_active_trial(current_user(request))
+    trial = own_trial(current_user(request))
     if trial is None:
         raise Http404
     assessment = reassessment.assess(trial)
-    signature = _signature(trial, assessment.state)
+    item = reassessment.latest(trial)
     lines: list[str] = []
-    if signature is not None and signature.valid:
-        lines = patient_summary_text(assessment.analysis, signature.final_outcome)
+    if item is not None and reassessment.is_valid(item, assessment.state):
+        lines = patient_summary_text(
+            assessment.analysis,
+            Outcome(item.final_outcome),
+            follow_up_on=item.follow_up_on,
+            stop_instruction=item.stop_instruction,
+        )
     return render(request, "patient/summary.html", {"lines": lines, "signed": bool(lines)})
 
 

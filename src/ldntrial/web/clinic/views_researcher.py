@@ -20,8 +20,18 @@ def research_summary(request: HttpRequest) -> HttpResponse:
     """Counts only: no patient-level data reaches a researcher here."""
     user = current_user(request)
     catalogue = data.conditions()
-    counts: Counter[str] = Counter()
-    for trial in Trial.objects.filter(clinic=user.clinic, status=TrialStatus.ACTIVE):
-        counts[trial.protocol_document["protocol"]["condition"]] += 1
-    rows = [(catalogue.get(key).name, n) for key, n in sorted(counts.items())]
+    counts: Counter[tuple[str, str]] = Counter()
+    started = Trial.objects.filter(clinic=user.clinic).exclude(status=TrialStatus.DRAFT)
+    for status, document in started.values_list("status", "protocol_document"):
+        counts[(document["protocol"]["condition"], status)] += 1
+    keys = sorted({key for key, _ in counts})
+    rows = [
+        (
+            catalogue.get(key).name,
+            counts[(key, TrialStatus.ACTIVE)],
+            counts[(key, TrialStatus.FOLLOW_UP)],
+            counts[(key, TrialStatus.STOPPED)],
+        )
+        for key in keys
+    ]
     return render(request, "researcher/summary.html", {"rows": rows})
