@@ -83,9 +83,8 @@ def _hash_of(rows: list[list[Any]]) -> str:
     return sha256_of(rows, ascii_only=True)  # the form signed diary hashes were made in
 
 
-def state_of(trial: Trial) -> TrialState:
-    """The current diary and visit measures as core values, with the hashes of exactly them."""
-    entries = list(DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day"))
+def diary_state(entries: list[DiaryEntry]) -> tuple[tuple[Observation, ...], str]:
+    """A trial's current diary entries (in day order) as core observations, and their hash."""
     observations = tuple(
         Observation(
             e.day,
@@ -101,6 +100,13 @@ def state_of(trial: Trial) -> TrialState:
             for e in entries
         ]
     )
+    return observations, diary_hash
+
+
+def state_of(trial: Trial) -> TrialState:
+    """The current diary and visit measures as core values, with the hashes of exactly them."""
+    entries = list(DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day"))
+    observations, diary_hash = diary_state(entries)
     visits = list(
         VisitMeasure.objects.filter(trial=trial, is_current=True).order_by("kind", "version")
     )
