@@ -14,7 +14,15 @@ from collections.abc import Mapping, Sequence
 
 import typer
 
-from ldntrial.cli import analyze, evidence, plan, screen, simulate, web  # noqa: F401 - registers commands
+from ldntrial.cli import (  # noqa: F401 - registers commands
+    analyze,
+    evidence,
+    plan,
+    registry,
+    screen,
+    simulate,
+    web,
+)
 from ldntrial.cli.app import EXIT_OK, EXIT_USER_ERROR, Environment, app
 from ldntrial.core.errors import LdnTrialError, WarningsNotAccepted
 

@@ -123,3 +123,25 @@ def test_an_unknown_table_or_format_is_not_found(registry):
     client = registry.world.client("rae")
     assert client.get("/research/export/patients.csv").status_code == 404
     assert client.get("/research/export/diary.xlsx").status_code == 404
+
+
+def test_the_command_line_writes_the_same_export_privately_and_audits_it(registry, tmp_path):
+    from ldntrial.cli import main
+    from tests.conftest import NOW
+
+    out = tmp_path / "diary.parquet"
+    args = ["registry", "export", "--out", str(out), "--table", "diary", "--format", "parquet"]
+    assert main([*args, "--clinic", registry.world.clinic_a.name], {}, now=NOW) == 0
+    assert out.stat().st_mode & 0o077 == 0
+    assert pq.read_table(out).to_pylist() == download(registry, "diary", "parquet")
+    event = AuditEvent.objects.filter(object_type="registry.Export").order_by("pk").first()
+    assert event.actor_label == "command line"
+
+
+def test_the_command_line_refuses_an_unknown_format(registry, tmp_path, capsys):
+    from ldntrial.cli import main
+    from tests.conftest import NOW
+
+    args = ["registry", "export", "--out", str(tmp_path / "x"), "--format", "xlsx"]
+    assert main(args, {}, now=NOW) == 2
+    assert "--format is csv or parquet" in capsys.readouterr().err

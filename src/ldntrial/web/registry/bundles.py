@@ -20,14 +20,17 @@ from ldntrial.web.accounts.models import Clinic
 from ldntrial.web.registry.collect import patient_summaries
 
 
-def site_key() -> SiteKey:
+def site_key(site_id: str | None = None) -> SiteKey:
+    """This site's current federation key, under its id (``LDNTRIAL_SITE_ID`` by default)."""
     ring = keys.ring(keys.Purpose.FEDERATION)
-    return SiteKey(settings.LDNTRIAL_SITE_ID, ring.current_id, ring.current)
+    return SiteKey(site_id or settings.LDNTRIAL_SITE_ID, ring.current_id, ring.current)
 
 
 def key_line(key: SiteKey) -> str:
     return f"{key.site_id} {key.key_id} {base64.urlsafe_b64encode(key.secret).decode()}\n"
 
 
-def export_bundle(*, clinic: Clinic | None, now: dt.datetime) -> SiteBundle:
-    return sign_bundle(patient_summaries(clinic), key=site_key(), exported_at=now)
+def export_bundle(
+    *, clinic: Clinic | None, now: dt.datetime, site_id: str | None = None
+) -> SiteBundle:
+    return sign_bundle(patient_summaries(clinic), key=site_key(site_id), exported_at=now)
