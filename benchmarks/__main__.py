@@ -15,6 +15,7 @@ from decimal import Decimal
 from icalendar import Calendar, Event
 
 from benchmarks.pooling import POOLING_BENCHES
+from benchmarks.registry import bench_registry
 from benchmarks.screening import bench_screen, bench_vocabulary
 from benchmarks.timing import best
 from ldntrial import data
@@ -171,6 +172,7 @@ def main() -> None:
     rows.append(bench_many_patients())
     rows.extend(bench_reassessment_page())
     rows.extend(b() for b in (bench_vocabulary, bench_screen, *POOLING_BENCHES))
+    rows.extend(bench_registry())  # child processes: SQLite, then PostgreSQL when installed
     print(f"{'benchmark':<72} {'ours':>11} {'reference':>11} {'ratio':>9}")
     for name, ours, reference in rows:
         print(f"{name:<72} {_time(ours):>11} {_time(reference):>11} {ours / reference:>9.3g}")

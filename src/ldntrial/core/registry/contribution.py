@@ -89,6 +89,7 @@ def summaries_of_trial(
     step = dose_reached(protocol, observations)
     effects = side_effect_days(observations)
     diary_days = len(observations)
+    fingerprint = protocol.fingerprint
     results = {m.metric.key: m for m in analysis.metrics} if analysis is not None else {}
     summaries = []
     for metric in protocol.metrics:
@@ -99,7 +100,7 @@ def summaries_of_trial(
         summaries.append(
             PatientSummary(
                 patient_key=patient_key,
-                protocol_fingerprint=protocol.fingerprint,
+                protocol_fingerprint=fingerprint,
                 condition=protocol.condition,
                 design=protocol.design,
                 metric=metric.key,

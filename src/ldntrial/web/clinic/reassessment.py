@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +85,22 @@ def _hash_of(rows: list[list[Any]]) -> str:
     return sha256_of(rows, ascii_only=True)  # the form signed diary hashes were made in
 
 
-def diary_state(entries: list[DiaryEntry]) -> tuple[tuple[Observation, ...], str]:
+class DiaryRow(typing.Protocol):
+    """What the analysis reads of a diary entry (a ``DiaryEntry`` or a row read as values)."""
+
+    @property
+    def day(self) -> dt.date: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def scores(self) -> dict[str, Any]: ...
+    @property
+    def dose_taken(self) -> bool | None: ...
+    @property
+    def side_effects(self) -> list[str]: ...
+
+
+def diary_state(entries: Sequence[DiaryRow]) -> tuple[tuple[Observation, ...], str]:
     """A trial's current diary entries (in day order) as core observations, and their hash."""
     observations = tuple(
         Observation(

@@ -24,6 +24,7 @@ import datetime as dt
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -42,6 +43,17 @@ analysed_states: list[int] = []  # trials analysed per call that analysed any (n
 
 
 @dataclass(frozen=True)
+class _Entry:
+    """A current diary entry as read for the registry (values only: no note or free text)."""
+
+    day: dt.date
+    version: int
+    scores: dict[str, Any]
+    dose_taken: bool | None
+    side_effects: list[str]
+
+
+@dataclass(frozen=True)
 class TrialRecord:
     """One started trial as the registry reads it (no name, contact or free text)."""
 
@@ -50,6 +62,7 @@ class TrialRecord:
     patient_id: int
     patient_key: str
     protocol: Protocol
+    fingerprint: str  # the locked protocol's (checked when the protocol was read)
     started_on: dt.date
     observations: tuple[Observation, ...]
     diary_hash: str
@@ -58,7 +71,7 @@ class TrialRecord:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (ANALYSIS_VERSION, self.protocol.fingerprint, self.diary_hash)
+        return (ANALYSIS_VERSION, self.fingerprint, self.diary_hash)
 
 
 def clear_cache() -> None:
@@ -82,11 +95,12 @@ def completion_of(trial: Trial, reassessed: set[int]) -> tuple[Completion, StopR
 def records(clinic: Clinic | None) -> list[TrialRecord]:
     """Each patient's first started trial per condition and design, in trial order."""
     trials = started_trials(clinic)
-    entries: dict[int, list[DiaryEntry]] = defaultdict(list)
-    for entry in DiaryEntry.objects.filter(trial__in=trials, is_current=True).order_by(
-        "trial_id", "day"
+    entries: dict[int, list[_Entry]] = defaultdict(list)
+    rows = DiaryEntry.objects.filter(trial__in=trials, is_current=True).order_by("trial_id", "day")
+    for trial_id, *fields in rows.values_list(
+        "trial_id", "day", "version", "scores", "dose_taken", "side_effects"
     ):
-        entries[entry.trial_id].append(entry)
+        entries[trial_id].append(_Entry(*fields))
     reassessed = set(
         Reassessment.objects.filter(trial__in=trials).values_list("trial_id", flat=True)
     )
@@ -107,6 +121,7 @@ def records(clinic: Clinic | None) -> list[TrialRecord]:
                 patient_id=trial.patient_id,
                 patient_key=patient_key(clinic_id=trial.clinic_id, patient_id=trial.patient_id),
                 protocol=protocol,
+                fingerprint=protocol.locked_fingerprint or protocol.fingerprint,
                 started_on=protocol.start_date,
                 observations=observations,
                 diary_hash=diary_hash,

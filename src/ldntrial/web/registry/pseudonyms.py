@@ -4,7 +4,8 @@ The key is the first key of the ``pseudonym`` ring (``ldntrial.web.keys``: a fil
 database, mode 0600, or ``$LDNTRIAL_PSEUDONYM_KEYS``). The first key, not the current one, so
 that adding a key never changes a pseudonym: rotating it would re-pseudonymise every export.
 Without the key a pseudonym cannot be traced back to a record, and a shifted date cannot be
-shifted back. Sites that share patients and want them recognised must share this key.
+shifted back. The hash is of the site's own clinic and record ids, so a patient seen at two
+sites has two pseudonyms (docs/decisions/0030).
 """
 
 from __future__ import annotations
