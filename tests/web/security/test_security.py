@@ -377,6 +377,7 @@ PAGES = {
     "ana_user": ["/me/", "/me/chart/"],
     "dr_ode": ["/clinic/", "/evidence/"],
     "ada": ["/staff/"],
+    "rae": ["/research/", "/research/fibromyalgia/"],
 }
 
 
