@@ -90,4 +90,3 @@ def test_a_researcher_of_clinic_b_sees_nothing_of_clinic_a(registry):
 
 def test_an_unknown_condition_is_not_found(registry):
     assert registry.world.client("rae").get("/research/no-such-thing/").status_code == 404
-
