@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 
 from benchmarks.blinded import BLINDED_BENCHES
 from benchmarks.pooling import POOLING_BENCHES
+from benchmarks.registry import bench_registry
 from benchmarks.screening import bench_screen, bench_vocabulary
 from benchmarks.timing import best
 from ldntrial import data
@@ -173,6 +174,7 @@ def main() -> None:
     rows.extend(bench_reassessment_page())
     rows.extend(b() for b in (bench_vocabulary, bench_screen, *POOLING_BENCHES))
     rows.extend(b() for b in BLINDED_BENCHES)
+    rows.extend(bench_registry())  # child processes: SQLite, then PostgreSQL when installed
     print(f"{'benchmark':<72} {'ours':>11} {'reference':>11} {'ratio':>9}")
     for name, ours, reference in rows:
         print(f"{name:<72} {_time(ours):>11} {_time(reference):>11} {ours / reference:>9.3g}")

@@ -91,6 +91,8 @@ ROWS = {
         {"phil": GP},
     ),
     "research:summary": (lambda w: "/research/", {"rae": G}),
+    "research:condition": (lambda w: "/research/fibromyalgia/", {"rae": G}),
+    "research:export": (lambda w: "/research/export/diary.csv", {"rae": G}),
     "api:openapi-json": (lambda w: "/api/openapi.json", dict.fromkeys(CALLERS, GP)),
     "api:openapi-view": (lambda w: "/api/docs", dict.fromkeys(CALLERS, GP)),
     "api:read_trial": (lambda w: f"/api/trials/{w.ana_trial.pk}", {"dr_ode": G, "ana_user": G}),

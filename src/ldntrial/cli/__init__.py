@@ -20,6 +20,7 @@ from ldntrial.cli import (  # noqa: F401 - registers commands
     blinded,
     evidence,
     plan,
+    registry,
     screen,
     simulate,
     web,

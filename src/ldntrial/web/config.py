@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ class WebConfig:
     key_dir: Path
     audit_anchor_file: Path
     audit_anchor_seconds: int
+    # The registry (issue 15): smallest cell shown or exported, and this site's id in bundles.
+    registry_min_cell: int = 5
+    site_id: str = "local"
 
 
 def parse_bool(environ: Mapping[str, str], name: str) -> bool:
@@ -77,7 +81,19 @@ def load(environ: Mapping[str, str], cwd: Path) -> WebConfig:
             environ.get("LDNTRIAL_AUDIT_ANCHOR_FILE") or data_dir / "audit-anchors.jsonl"
         ).resolve(),
         audit_anchor_seconds=parse_int(environ, "LDNTRIAL_AUDIT_ANCHOR_SECONDS", 300, 0, 86400),
+        registry_min_cell=parse_int(environ, "LDNTRIAL_REGISTRY_MIN_CELL", 5, 1, 1000),
+        site_id=_site_id(environ),
     )
+
+
+def _site_id(environ: Mapping[str, str]) -> str:
+    value = environ.get("LDNTRIAL_SITE_ID", "").strip() or "local"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,63}", value):
+        raise ImproperlyConfigured(
+            f"LDNTRIAL_SITE_ID={value!r} is not a site id: use 1 to 64 lower-case letters, "
+            "digits, '.', '_' or '-', starting with a letter or digit (e.g. 'clinic-london')"
+        )
+    return value
 
 
 PRIVATE_UMASK = 0o077

@@ -6,7 +6,9 @@ one current), which is made on first use with mode 0600 in a 0700 directory. Rot
 key; older keys stay, so whatever they signed or sealed still verifies or opens.
 
 Purposes: ``audit`` (the MAC on each audit event and on the anchored chain heads), ``signing``
-(reassessment e-signatures) and ``storage`` (secrets sealed at rest: TOTP keys). None of them is
+(reassessment e-signatures), ``storage`` (secrets sealed at rest: TOTP keys), ``pseudonym`` (the
+keyed hash of research pseudonyms and per-patient date shifts; its first key is used, so
+pseudonyms stay stable) and ``federation`` (the HMAC on this site's summary bundles). None is
 Django's SECRET_KEY, which can be rotated on its own.
 """
 
@@ -31,6 +33,8 @@ class Purpose(StrEnum):
     AUDIT = "audit"
     SIGNING = "signing"
     STORAGE = "storage"
+    PSEUDONYM = "pseudonym"
+    FEDERATION = "federation"
 
 
 KEY_BYTES = 32

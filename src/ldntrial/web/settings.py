@@ -172,6 +172,11 @@ LDNTRIAL_KEY_DIR = CONFIG.key_dir
 AUDIT_ANCHOR_FILE = CONFIG.audit_anchor_file
 AUDIT_ANCHOR_SECONDS = CONFIG.audit_anchor_seconds
 
+# The registry: cells of fewer patients are suppressed on pages and in exports; the site id
+# names this installation in federated summary bundles (docs/decisions/0029, 0030).
+LDNTRIAL_REGISTRY_MIN_CELL = CONFIG.registry_min_cell
+LDNTRIAL_SITE_ID = CONFIG.site_id
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = False

@@ -84,7 +84,14 @@ pharmacy_urls = (
     "pharmacy",
 )
 
-research_urls = ([path("", researcher.research_summary, name="summary")], "research")
+research_urls = (
+    [
+        path("", researcher.research_summary, name="summary"),
+        path("export/<slug:table>.<slug:fmt>", researcher.research_export, name="export"),
+        path("<slug:condition>/", researcher.research_condition, name="condition"),
+    ],
+    "research",
+)
 
 evidence_urls = (
     [

@@ -383,6 +383,7 @@ PAGES = {
     "ana_user": ["/me/", "/me/chart/"],
     "dr_ode": ["/clinic/", "/evidence/"],
     "ada": ["/staff/"],
+    "rae": ["/research/", "/research/fibromyalgia/"],
 }
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,15 +88,23 @@ def _hash_of(rows: list[list[Any]]) -> str:
     return sha256_of(rows, ascii_only=True)  # the form signed diary hashes were made in
 
 
-def state_of(trial: Trial, *, diary_until: dt.date | None = None) -> TrialState:
-    """The current diary and visit measures as core values, with the hashes of exactly them.
+class DiaryRow(typing.Protocol):
+    """What the analysis reads of a diary entry (a ``DiaryEntry`` or a row read as values)."""
 
-    ``diary_until`` leaves out diary days after it: a signature covers the days up to the day
-    it was signed, so days filled after an "adjust" do not undo it (a correction of a signed
-    day still does)."""
-    entries = DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day")
-    if diary_until is not None:
-        entries = entries.filter(day__lte=diary_until)
+    @property
+    def day(self) -> dt.date: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def scores(self) -> dict[str, Any]: ...
+    @property
+    def dose_taken(self) -> bool | None: ...
+    @property
+    def side_effects(self) -> list[str]: ...
+
+
+def diary_state(entries: Sequence[DiaryRow]) -> tuple[tuple[Observation, ...], str]:
+    """A trial's current diary entries (in day order) as core observations, and their hash."""
     observations = tuple(
         Observation(
             e.day,
@@ -110,6 +120,20 @@ def state_of(trial: Trial, *, diary_until: dt.date | None = None) -> TrialState:
             for e in entries
         ]
     )
+    return observations, diary_hash
+
+
+def state_of(trial: Trial, *, diary_until: dt.date | None = None) -> TrialState:
+    """The current diary and visit measures as core values, with the hashes of exactly them.
+
+    ``diary_until`` leaves out diary days after it: a signature covers the days up to the day
+    it was signed, so days filled after an "adjust" do not undo it (a correction of a signed
+    day still does)."""
+    current = DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day")
+    if diary_until is not None:
+        current = current.filter(day__lte=diary_until)
+    entries = list(current)
+    observations, diary_hash = diary_state(entries)
     visits = list(
         VisitMeasure.objects.filter(trial=trial, is_current=True).order_by("kind", "version")
     )
