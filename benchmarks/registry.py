@@ -26,6 +26,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -163,12 +164,13 @@ def _measure() -> dict[str, object]:
         result = analyse(summaries)
         return time.perf_counter() - started, [summaries, result]
 
-    full_times, kept = [], []
+    full_times: list[float] = []
+    kept: list[Any] = []
     for _ in range(REPEATS):
         seconds, kept = full()
         full_times.append(seconds)
     summaries, result = kept
-    pain = [s for s in summaries if s.metric == "pain" and s.effect is not None]  # type: ignore[attr-defined]
+    pain = [s for s in summaries if s.metric == "pain" and s.effect is not None]
     y = np.array([s.effect for s in pain])
     v = np.array([s.effect_sd for s in pain]) ** 2
 
@@ -179,6 +181,7 @@ def _measure() -> dict[str, object]:
 
     ref = min(reference() for _ in range(5))
     trial = Trial.objects.order_by("pk").first()
+    assert trial is not None, "the benchmark database holds no trial"
     last = DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("-day").first()
     incremental_times = []
     for step in range(REPEATS):
@@ -200,7 +203,7 @@ def _measure() -> dict[str, object]:
         "database": connection.vendor,
         "patients": PATIENTS,
         "diary_rows": DiaryEntry.objects.count(),
-        "strata": len(result),  # type: ignore[arg-type]
+        "strata": len(result),
         "full": min(full_times),
         "incremental": min(incremental_times),
         "reanalysed_after_entry": collect.analysed_states[-1],

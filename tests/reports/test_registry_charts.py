@@ -26,8 +26,8 @@ def test_the_forest_plot_has_a_title_a_description_and_a_mark_per_patient():
     root = ET.fromstring(svg)  # well-formed, so every text was escaped
     assert root.get("role") == "img"
     assert root.get("aria-labelledby") == "forest-x-title forest-x-desc"
-    assert root.find(f"{SVG}title").text == "Pain: each patient"
-    assert root.find(f"{SVG}desc").text == "2 patients & a mean"
+    assert root.findtext(f"{SVG}title") == "Pain: each patient"
+    assert root.findtext(f"{SVG}desc") == "2 patients & a mean"
     assert len(root.findall(f"{SVG}circle")) == 4  # own and shrunken, per patient
     assert len(root.findall(f"{SVG}polygon")) == 1  # the pooled diamond
     assert "<script>" not in svg
@@ -43,4 +43,4 @@ def test_the_flow_diagram_has_a_box_per_outcome():
     root = ET.fromstring(svg)
     assert len(root.findall(f"{SVG}rect")) == 3
     assert len(root.findall(f"{SVG}line")) == 2
-    assert root.find(f"{SVG}desc").text == "Trials started: 14."
+    assert root.findtext(f"{SVG}desc") == "Trials started: 14."

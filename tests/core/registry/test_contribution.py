@@ -49,6 +49,7 @@ def test_a_completed_trial_gives_each_metric_its_effect_and_sd(protocol):
     pain = next(s for s in summaries if s.metric == "pain")
     result = next(m for m in analysis.metrics if m.metric.key == "pain")
     assert pain.effect == pytest.approx(result.effect_mean)
+    assert result.interval is not None
     low, high = result.interval
     assert pain.effect_sd == pytest.approx((high - low) / 3.92, rel=0.1)  # near-normal
     assert pain.protocol_fingerprint == protocol.fingerprint

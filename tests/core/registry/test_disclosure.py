@@ -57,6 +57,7 @@ def test_a_large_stratum_shows_its_estimates_as_analysed():
     analysis = cohort(completed=12, stopped=6)
     shown = disclose(analysis, 5)
     assert shown.hidden is Suppression.SHOWN
+    assert shown.flow is not None
     assert shown.completers == analysis.completers
     assert shown.intention_to_treat == analysis.intention_to_treat
     assert shown.patients == analysis.patients
@@ -67,6 +68,7 @@ def test_a_large_stratum_shows_its_estimates_as_analysed():
 
 def test_a_small_flow_cell_is_hidden_with_a_neighbour_so_it_cannot_be_recovered():
     shown = disclose(cohort(completed=12, stopped=2), 5)
+    assert shown.flow is not None
     assert shown.flow.started.count == 14
     assert shown.flow.stopped_early[0].hidden
     assert shown.flow.completed.hidden  # else 14 - 12 gives the 2 away

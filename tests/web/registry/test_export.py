@@ -115,6 +115,7 @@ def test_every_download_is_audited(registry):
     events = AuditEvent.objects.filter(action=Action.READ, object_type="registry.Export")
     assert events.count() == before + 1
     event = events.order_by("-sequence").first()
+    assert event is not None
     assert event.actor == registry.world.rae
     assert event.object_id == "summaries.parquet"
 
@@ -135,6 +136,7 @@ def test_the_command_line_writes_the_same_export_privately_and_audits_it(registr
     assert out.stat().st_mode & 0o077 == 0
     assert pq.read_table(out).to_pylist() == download(registry, "diary", "parquet")
     event = AuditEvent.objects.filter(object_type="registry.Export").order_by("pk").first()
+    assert event is not None
     assert event.actor_label == "command line"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from ldntrial.core.analysis.trial import analyse_trials
 from ldntrial.web.registry import collect
 from ldntrial.web.registry.pseudonyms import patient_key
 from tests.web.registry.conftest import complete
@@ -12,7 +13,7 @@ from tests.web.registry.conftest import complete
 def analysed_batches(monkeypatch):
     """Record the trials each call of the engine analyses (the real engine still runs)."""
     calls: list[list[str]] = []
-    real = collect.analyse_trials
+    real = analyse_trials
 
     def counting(trials):
         calls.append([protocol.fingerprint for protocol, _ in trials])
