@@ -152,7 +152,7 @@ def test_the_page_and_the_pdf_show_the_same_report_body(world, due, pdf_document
     client = world.client("dr_ode")
     client.post(
         f"/clinic/trials/{due.pk}/reassessment/",
-        {"final_outcome": "continue", "password": PASSWORD},
+        {"final_outcome": "continue", "password": PASSWORD, "follow_up_on": NEXT_REVIEW},
     )
     page = client.get(f"/clinic/trials/{due.pk}/reassessment/").content.decode()
     client.get(f"/clinic/trials/{due.pk}/report.pdf")
@@ -167,7 +167,8 @@ def test_the_page_and_the_pdf_show_the_same_report_body(world, due, pdf_document
 def test_a_script_typed_into_any_field_is_text_in_the_page_and_the_pdf(
     world, due, pdf_documents, tmp_path
 ):
-    typed = {f: PAYLOAD.format(f) for f in ("label", "clinician", "reason", "note", "other")}
+    fields = ("label", "clinician", "reason", "stop", "note", "other")
+    typed = {f: PAYLOAD.format(f) for f in fields}
     Patient.objects.filter(pk=world.ana.pk).update(label=typed["label"])
     User.objects.filter(pk=world.dr_ode.pk).update(username=typed["clinician"])
     last = due.protocol().reassessment_date
@@ -188,7 +189,13 @@ def test_a_script_typed_into_any_field_is_text_in_the_page_and_the_pdf(
     client = world.client("dr_ode")
     signed = client.post(
         f"/clinic/trials/{due.pk}/reassessment/",
-        {"final_outcome": "stop", "override_reason": typed["reason"], "password": PASSWORD},
+        {
+            "final_outcome": "stop",
+            "override_reason": typed["reason"],
+            "stop_instruction": typed["stop"],
+            "follow_up_on": NEXT_REVIEW,
+            "password": PASSWORD,
+        },
     )
     assert signed.status_code == 302
     page = client.get(f"/clinic/trials/{due.pk}/reassessment/").content.decode()
