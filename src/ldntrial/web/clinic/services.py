@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ldntrial import data
+from ldntrial.core import bounds
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.screening.intervals import check_first_dose, check_last_dose
 from ldntrial.core.trial.compounding import compounding_order
@@ -53,22 +54,32 @@ def create_patient(
     contact: str = "",
 ) -> Patient:
     require_time_zone(time_zone)
+    bounds.check_birth_year(birth_year, today=timezone.localdate())
     catalogue = data.conditions()
     for key in conditions:
         catalogue.get(key)
+    taken = FieldErrors({"label": f"a patient labelled {label!r} already exists in this clinic"})
     if Patient.objects.filter(clinic=by.clinic, label=label).exists():
-        raise FieldErrors({"label": f"a patient labelled {label!r} already exists in this clinic"})
-    return audited_create(
-        Patient,
-        by=by,
-        clinic=by.clinic,
-        label=label,
-        birth_year=birth_year,
-        sex=sex,
-        conditions=conditions,
-        time_zone=time_zone,
-        contact=contact,
-    )
+        raise taken
+    try:
+        # Two submissions at once both pass the check above; the database's unique constraint
+        # refuses the second, whose transaction (row and audit event) is rolled back whole.
+        with transaction.atomic():
+            return audited_create(
+                Patient,
+                by=by,
+                clinic=by.clinic,
+                label=label,
+                birth_year=birth_year,
+                sex=sex,
+                conditions=conditions,
+                time_zone=time_zone,
+                contact=contact,
+            )
+    except IntegrityError:
+        if Patient.objects.filter(clinic=by.clinic, label=label).exists():
+            raise taken from None
+        raise
 
 
 def add_medication(
@@ -319,8 +330,11 @@ def mark_dispensed(
     lot = lot_number.strip()
     if not lot:
         raise FieldErrors({"lot_number": "enter the lot number printed on the preparation"})
-    if dispensed_on > timezone.localdate():
-        raise FieldErrors({"dispensed_on": "the dispensing date cannot be in the future"})
+    bounds.check_dispensing(
+        dispensed_on,
+        prescribed_on=timezone.localdate(prescription.created_at),
+        today=timezone.localdate(),
+    )
     with transaction.atomic():
         prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
         if prescription.status == PrescriptionStatus.DISPENSED:
@@ -370,6 +384,10 @@ def update_situations(
 
     for value in situations:
         Situation(value)  # refuses unknown situations
+    if surgery_planned is not None:
+        bounds.PLANNED_OPERATION.check(
+            surgery_planned, today=_today_for(patient), field="surgery_planned"
+        )
     with audited_change(
         patient,
         by=by,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
+from ldntrial.core import bounds
 from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, WarningsNotAccepted
 from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
@@ -183,7 +185,7 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = TrialForm(
         request.POST or None, initial={"start_date": tomorrow}, conditions=patient.conditions
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _within_bounds(form, patient):
         c = form.cleaned_data
         choices = PlanChoices(
             condition=c["condition"],
@@ -208,7 +210,7 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
             weekly=c["weekly"],
             formulation=c["formulation"],
             concentration=c["concentration"],
-            allow=tuple(c["allow"]),
+            allow=tuple(a for a in c["allow"] if a not in _BOUND_WARNINGS),
         )
         try:
             protocol, _ = design_from_choices(
@@ -222,13 +224,45 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         except LdnTrialError as error:
             form.add_error(None, str(error))
         else:
+            past = bounds.first_dose_warning(
+                protocol.first_dose_date, today=queries.today_for(patient)
+            )
             try:
                 check_first_dose(limits, protocol.first_dose_date)
             except PlanRefused as error:
                 form.add_error("start_date", str(error))
             else:
+                if past and bounds.BoundWarning.FIRST_DOSE_IN_PAST.value not in c["allow"]:
+                    form.add_error("allow", past)
+                    return _trial_new_page(request, form, patient, limits)
                 trial = services.create_trial(by=user, patient=patient, protocol=protocol)
                 return redirect("clinic:trial", trial.pk)
+    return _trial_new_page(request, form, patient, limits)
+
+
+_BOUND_WARNINGS = {w.value for w in bounds.BoundWarning}
+
+
+def _within_bounds(form: TrialForm, patient: Patient) -> bool:
+    """The typed dates within their plausible range (ldntrial.core.bounds), before any date
+    arithmetic; each refusal is put on its field."""
+    today = queries.today_for(patient)
+    c = form.cleaned_data
+    try:
+        bounds.check_trial_start(c["start_date"], today=today)
+        if c["reassessment_date"] is not None:
+            bounds.REASSESSMENT.check(
+                c["reassessment_date"], today=today, field="reassessment_date"
+            )
+    except InvalidValue as error:
+        show_errors(form, error)
+        return False
+    return True
+
+
+def _trial_new_page(
+    request: HttpRequest, form: TrialForm, patient: Patient, limits: Any
+) -> HttpResponse:
     return render(
         request,
         "clinic/trial_new.html",
@@ -277,6 +311,12 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
             "status": queries.status_of(trial, protocol) if active else None,
             "charts": queries.charts(trial, protocol) if active else [],
             "entries": trial.diary.order_by("-day", "-version")[:60] if active else [],
+            "first_dose_warning": bounds.first_dose_warning(
+                protocol.first_dose_date, today=queries.today_for(trial.patient)
+            )
+            if trial.is_draft
+            else None,
+            "first_dose_code": bounds.BoundWarning.FIRST_DOSE_IN_PAST.value,
         },
     )
 
@@ -286,6 +326,12 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
 def trial_start(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
     trial = in_clinic(Trial, user, pk=trial_id)
+    past = bounds.first_dose_warning(
+        trial.protocol().first_dose_date, today=queries.today_for(trial.patient)
+    )
+    if past and bounds.BoundWarning.FIRST_DOSE_IN_PAST.value not in request.POST.getlist("allow"):
+        messages.error(request, f"Not started: {past}.")
+        return redirect("clinic:trial", trial.pk)
     try:
         services.start_trial(by=user, trial=trial)
     except LdnTrialError as error:
@@ -389,12 +435,16 @@ def patient_situations(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = in_clinic(Patient, user, pk=patient_id)
     form = SituationsForm(request.POST)
     if form.is_valid():
-        services.update_situations(
-            by=user,
-            patient=patient,
-            situations=form.cleaned_data["situations"],
-            surgery_planned=form.cleaned_data["surgery_planned"],
-        )
-        messages.success(request, "Situations saved.")
-        return redirect("clinic:screening", patient.pk)
+        try:
+            services.update_situations(
+                by=user,
+                patient=patient,
+                situations=form.cleaned_data["situations"],
+                surgery_planned=form.cleaned_data["surgery_planned"],
+            )
+        except InvalidValue as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "Situations saved.")
+            return redirect("clinic:screening", patient.pk)
     return _screening_page(request, patient, situations_form=form, status=400)
