@@ -24,6 +24,7 @@ from ldntrial.web.accounts.models import Role
 from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.clinic import queries, services
+from ldntrial.web.clinic.dashboard import DashboardForm, dashboard_page
 from ldntrial.web.clinic.forms import (
     MedicationForm,
     PatientForm,
@@ -42,16 +43,13 @@ clinician = role_required(Role.CLINICIAN)
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    rows = []
-    for patient in Patient.objects.filter(clinic=user.clinic).order_by("label"):
-        trial = patient.trials.filter(status=TrialStatus.ACTIVE).order_by("-started_at").first()
-        status = queries.status_of(trial, trial.protocol()) if trial else None
-        # An opioid added to the list of a patient on LDN is flagged at once.
-        opioids = (
-            queries.screen_patient(patient).screening.contraindicated_medicines if trial else ()
-        )
-        rows.append({"patient": patient, "trial": trial, "status": status, "opioids": opioids})
-    return render(request, "clinic/dashboard.html", {"rows": rows})
+    form = DashboardForm(request.GET)
+    page, matching = dashboard_page(user.clinic_id, form)
+    return render(
+        request,
+        "clinic/dashboard.html",
+        {"form": form, "page": page, "rows": page.object_list, "matching": matching},
+    )
 
 
 @clinician
