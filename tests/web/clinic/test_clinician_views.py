@@ -224,7 +224,8 @@ def test_the_audit_history_shows_the_patients_events(world):
     response = world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/audit/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "clinic.Trial" in body
+    assert f"dr-ode (clinician) changed trial {world.ana_trial.pk}" in body
+    assert "status: Draft → Active" in body
     assert "trial started: protocol locked" in body
 
 

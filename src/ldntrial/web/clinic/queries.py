@@ -134,3 +134,26 @@ def _line(medication: Medication) -> MedicineLine:
         stopped=medication.is_stopped,
         last_dose=medication.last_dose_on,
     )
+
+
+@dataclass(frozen=True)
+class DiaryRow:
+    """A diary entry as staff read it: metric labels, side-effect labels, the patient's note."""
+
+    entry: DiaryEntry
+    scores: list[tuple[str, int]]
+    side_effects: list[str]
+
+
+def diary_rows(entries: list[DiaryEntry]) -> list[DiaryRow]:
+    from ldntrial.web.audit.wording import side_effect_labels
+
+    catalogue = data.instruments()
+    return [
+        DiaryRow(
+            e,
+            [(catalogue.label_of(k), int(v)) for k, v in e.scores.items()],
+            side_effect_labels(list(e.side_effects)),
+        )
+        for e in entries
+    ]

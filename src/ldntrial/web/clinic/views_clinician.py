@@ -23,6 +23,7 @@ from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
+from ldntrial.web.audit.wording import describe
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.dashboard import DashboardForm, dashboard_page
 from ldntrial.web.clinic.forms import (
@@ -308,7 +309,15 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
             "periods": protocol.titration.periods(),
             "status": queries.status_of(trial, protocol) if active else None,
             "charts": queries.charts(trial, protocol) if active else [],
-            "entries": trial.diary.order_by("-day", "-version")[:60] if active else [],
+            "entries": queries.diary_rows(list(trial.diary.order_by("-day", "-version")[:60]))
+            if active
+            else [],
+            "latest_note": trial.diary.filter(is_current=True)
+            .exclude(note="")
+            .order_by("-day")
+            .first()
+            if active
+            else None,
             "first_dose_warning": bounds.first_dose_warning(
                 protocol.first_dose_date, today=queries.today_for(trial.patient)
             )
@@ -348,7 +357,11 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
     events = AuditEvent.objects.filter(clinic=user.clinic, patient_id=patient.pk).order_by(
         "-sequence"
     )[:500]
-    return render(request, "clinic/patient_audit.html", {"patient": patient, "events": events})
+    return render(
+        request,
+        "clinic/patient_audit.html",
+        {"patient": patient, "events": [describe(e) for e in events]},
+    )
 
 
 @clinician
