@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from ldntrial import data
@@ -168,6 +169,50 @@ def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
         fingerprint=protocol.fingerprint,
         created_by=by,
     )
+
+
+def update_draft(*, by: User, trial: Trial, protocol: Protocol) -> Trial:
+    """Replace a draft trial's protocol (the old one is kept in the audit event)."""
+    with transaction.atomic():
+        trial = Trial.objects.select_for_update().get(pk=trial.pk)
+        if trial.status != TrialStatus.DRAFT:
+            raise InvalidValue("only a draft can be edited: this trial has started")
+        with audited_change(
+            trial, by=by, state=_trial_with_protocol, reason="draft protocol edited"
+        ):
+            trial.protocol_document = protocol_to_document(protocol)
+            trial.fingerprint = protocol.fingerprint
+    return trial
+
+
+def discard_draft(*, by: User, trial: Trial, reason: str) -> None:
+    """Remove a draft trial that will not be started; the audit event keeps what it held."""
+    reason = reason.strip()
+    if not reason:
+        raise FieldErrors({"reason": "say why the draft is discarded (e.g. 'duplicate')"})
+    with transaction.atomic():
+        trial = Trial.objects.select_for_update().get(pk=trial.pk)
+        if trial.status != TrialStatus.DRAFT:
+            raise InvalidValue("only a draft can be discarded: this trial has started")
+        before = _trial_with_protocol(trial)
+        try:
+            with transaction.atomic():
+                Trial.objects.filter(pk=trial.pk).delete()
+        except ProtectedError:
+            raise InvalidValue("this draft has records attached and cannot be discarded") from None
+        record(
+            by=by,
+            action=Action.DELETE,
+            instance=trial,
+            clinic_id=trial.clinic_id,
+            patient_id=trial.patient_id,
+            before=before,
+            reason=f"draft discarded: {reason}",
+        )
+
+
+def _trial_with_protocol(trial: Trial) -> dict[str, Any]:
+    return snapshot(trial)
 
 
 def start_trial(*, by: User, trial: Trial) -> Trial:

@@ -17,6 +17,7 @@ from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, Warni
 from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.core.trial.design import DEFAULT_REASSESSMENT_WEEKS, default_plan
+from ldntrial.core.trial.protocol import Protocol
 from ldntrial.web import sealing
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
@@ -184,59 +185,67 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = TrialForm(
         request.POST or None, initial={"start_date": tomorrow}, conditions=patient.conditions
     )
-    if request.method == "POST" and form.is_valid() and _within_bounds(form, patient):
-        c = form.cleaned_data
-        choices = PlanChoices(
-            condition=c["condition"],
-            start_date=c["start_date"],
-            time_zone=patient.time_zone,
-            baseline_days=c["baseline_days"],
-            start_dose=c["start_dose"],
-            step=c["step"],
-            interval_days=c["interval_days"],
-            target=c["target"],
-            timing=c["timing"],
-            reassessment_date=c["reassessment_date"],
-            reassessment_override=c["reassessment_override"] or None,
-            metrics=tuple(c["metrics"]),
-            primary_metric=c["primary_metric"],
-            success_relative=c["success_percent"] / 100,
-            success_probability=float(c["success_probability"]),
-            pgic_at_least=c["pgic_at_least"] or None,
-            titration=c["titration"],
-            run_in_days=c["run_in_days"],
-            trend=c["trend"],
-            weekly=c["weekly"],
-            formulation=c["formulation"],
-            concentration=c["concentration"],
-            allow=tuple(a for a in c["allow"] if a not in _BOUND_WARNINGS),
-        )
-        try:
-            protocol, _ = design_from_choices(
-                choices,
-                profile=data.ldn_profile(),
-                instruments=data.instruments(),
-                conditions=data.conditions(),
-            )
-        except WarningsNotAccepted as error:
-            form.add_error("allow", f"{error}: tick it below ({', '.join(error.codes)})")
-        except LdnTrialError as error:
-            form.add_error(None, str(error))
-        else:
-            past = bounds.first_dose_warning(
-                protocol.first_dose_date, today=queries.today_for(patient)
-            )
-            try:
-                check_first_dose(limits, protocol.first_dose_date)
-            except PlanRefused as error:
-                form.add_error("start_date", str(error))
-            else:
-                if past and bounds.BoundWarning.FIRST_DOSE_IN_PAST.value not in c["allow"]:
-                    form.add_error("allow", past)
-                    return _trial_new_page(request, form, patient, limits)
-                trial = services.create_trial(by=user, patient=patient, protocol=protocol)
-                return redirect("clinic:trial", trial.pk)
+    if request.method == "POST":
+        protocol = designed(form, patient, limits)
+        if protocol is not None:
+            trial = services.create_trial(by=user, patient=patient, protocol=protocol)
+            return redirect("clinic:trial", trial.pk)
     return _trial_new_page(request, form, patient, limits)
+
+
+def designed(form: TrialForm, patient: Patient, limits: Any) -> Protocol | None:
+    """The protocol the submitted trial form describes, or None with the form's errors set."""
+    if not (form.is_valid() and _within_bounds(form, patient)):
+        return None
+    c = form.cleaned_data
+    choices = PlanChoices(
+        condition=c["condition"],
+        start_date=c["start_date"],
+        time_zone=patient.time_zone,
+        baseline_days=c["baseline_days"],
+        start_dose=c["start_dose"],
+        step=c["step"],
+        interval_days=c["interval_days"],
+        target=c["target"],
+        timing=c["timing"],
+        reassessment_date=c["reassessment_date"],
+        reassessment_override=c["reassessment_override"] or None,
+        metrics=tuple(c["metrics"]),
+        primary_metric=c["primary_metric"],
+        success_relative=c["success_percent"] / 100,
+        success_probability=float(c["success_probability"]),
+        pgic_at_least=c["pgic_at_least"] or None,
+        titration=c["titration"],
+        run_in_days=c["run_in_days"],
+        trend=c["trend"],
+        weekly=c["weekly"],
+        formulation=c["formulation"],
+        concentration=c["concentration"],
+        allow=tuple(a for a in c["allow"] if a not in _BOUND_WARNINGS),
+    )
+    try:
+        protocol, _ = design_from_choices(
+            choices,
+            profile=data.ldn_profile(),
+            instruments=data.instruments(),
+            conditions=data.conditions(),
+        )
+    except WarningsNotAccepted as error:
+        form.add_error("allow", f"{error}: tick it below ({', '.join(error.codes)})")
+    except LdnTrialError as error:
+        form.add_error(None, str(error))
+    else:
+        past = bounds.first_dose_warning(protocol.first_dose_date, today=queries.today_for(patient))
+        try:
+            check_first_dose(limits, protocol.first_dose_date)
+        except PlanRefused as error:
+            form.add_error("start_date", str(error))
+        else:
+            if past and bounds.BoundWarning.FIRST_DOSE_IN_PAST.value not in c["allow"]:
+                form.add_error("allow", past)
+                return None
+            return protocol
+    return None
 
 
 _BOUND_WARNINGS = {w.value for w in bounds.BoundWarning}
@@ -260,13 +269,19 @@ def _within_bounds(form: TrialForm, patient: Patient) -> bool:
 
 
 def _trial_new_page(
-    request: HttpRequest, form: TrialForm, patient: Patient, limits: Any
+    request: HttpRequest,
+    form: TrialForm,
+    patient: Patient,
+    limits: Any,
+    *,
+    draft: Trial | None = None,
 ) -> HttpResponse:
     return render(
         request,
         "clinic/trial_new.html",
         {
             "form": form,
+            "draft": draft,
             "patient": patient,
             "evidence": [_evidence(key) for key in patient.conditions],
             "earliest": earliest_first_dose(limits),
