@@ -7,6 +7,7 @@ import pytest
 
 from ldntrial import data
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
+from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import Patient, Prescription, PrescriptionStatus, Trial
 from tests.web.conftest import plan_form
@@ -141,3 +142,11 @@ def test_an_absurd_last_dose_is_a_form_error(world, day):
     )
     assert response.status_code == 400
     assert world.ana.medications.count() == 0
+
+
+def test_a_refused_path_with_a_nul_is_recorded_escaped_not_a_server_error(world):
+    # PostgreSQL text refuses NUL bytes; the refusal's audit event keeps the path escaped.
+    response = world.client("dr_ode").get("/me/diary/%00/")
+    assert response.status_code == 403
+    event = AuditEvent.objects.filter(action=Action.ACCESS_REFUSED).latest("at")
+    assert "/me/diary/\\x00/" in event.reason

@@ -149,10 +149,15 @@ def diary_rows(entries: list[DiaryEntry]) -> list[DiaryRow]:
     from ldntrial.web.audit.wording import side_effect_labels
 
     catalogue = data.instruments()
+    order = {key: n for n, key in enumerate(catalogue.keys())}
     return [
         DiaryRow(
             e,
-            [(catalogue.label_of(k), int(v)) for k, v in e.scores.items()],
+            # In the catalogue's order: PostgreSQL's jsonb keeps its own order of the keys.
+            [
+                (catalogue.label_of(k), int(v))
+                for k, v in sorted(e.scores.items(), key=lambda kv: order.get(kv[0], len(order)))
+            ],
             side_effect_labels(list(e.side_effects)),
         )
         for e in entries
