@@ -233,7 +233,7 @@ def field_values(f: Field) -> st.SearchStrategy[list[str]]:
     usual = st.just(list(f.default))
     if f.options:
         usual = st.one_of(usual, st.lists(st.sampled_from(f.options), max_size=3, unique=True))
-    odd = st.one_of(
+    odd: st.SearchStrategy[list[str]] = st.one_of(
         absurd_text().map(lambda v: [v]),
         st.just([]),
         st.lists(absurd_text(), min_size=2, max_size=3),

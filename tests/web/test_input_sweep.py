@@ -229,7 +229,7 @@ def _value_of(schema: dict[str, Any], definitions: dict[str, Any], today: dt.dat
         if props:
             return {k: _value_of(v, definitions, today) for k, v in props.items()}
         return {"pain": 5, "sleep_quality": 5, "function": 5}
-    return {"integer": 5, "number": 1.5, "boolean": True, "array": []}.get(kind, "")
+    return {"integer": 5, "number": 1.5, "boolean": True, "array": []}.get(str(kind), "")
 
 
 @st.composite

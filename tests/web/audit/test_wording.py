@@ -9,7 +9,8 @@ from ldntrial.web.clinic.queries import today_for
 
 
 def audit_page(world) -> str:
-    return world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/audit/").content.decode()
+    page = world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/audit/")
+    return str(page.content.decode())
 
 
 def test_stopping_a_medicine_reads_as_a_sentence_with_its_status(world):

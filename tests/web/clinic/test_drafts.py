@@ -39,6 +39,7 @@ def test_editing_a_draft_replaces_its_protocol_and_keeps_the_old_one_in_the_audi
         object_type="clinic.Trial", object_id=str(draft.pk), action=Action.UPDATE
     ).get()
     assert event.reason == "draft protocol edited"
+    assert event.before is not None
     assert event.before["fingerprint"] == old_fingerprint
 
 
@@ -62,6 +63,7 @@ def test_discarding_a_draft_removes_it_and_records_why(world):
         object_type="clinic.Trial", object_id=str(draft.pk), action=Action.DELETE
     )
     assert event.reason == "draft discarded: duplicate"
+    assert event.before is not None
     assert event.before["fingerprint"] == draft.fingerprint
     page = world.client("dr_ode").get(f"/clinic/patients/{world.ben.pk}/audit/").content.decode()
     assert f"dr-ode (clinician) removed trial {draft.pk}" in page
