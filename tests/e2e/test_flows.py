@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
@@ -133,10 +134,12 @@ def test_a_pharmacist_marks_a_prescription_dispensed(live_server, page: Page, sh
     page.get_by_role("link", name="FM-0001").click()
     expect(page.get_by_text("PRESCRIPTION - compounded low-dose naltrexone")).to_be_visible()
     page.get_by_label("Lot number").fill("LOT-2026-11")
-    page.get_by_label("Date dispensed").fill("2026-11-20")
+    # Not before the prescription (ldntrial.core.bounds): the day it was written.
+    day = timezone.localdate(world.ana_trial.prescription.created_at).isoformat()
+    page.get_by_label("Date dispensed").fill(day)
     shots(page, "prescription")
     page.get_by_role("button", name="Mark dispensed").click()
-    expect(page.get_by_text("FM-0001 · lot LOT-2026-11 · 2026-11-20")).to_be_visible()
+    expect(page.get_by_text(f"FM-0001 · lot LOT-2026-11 · {day}")).to_be_visible()
     shots(page, "dispensed")
     prescription = world.ana_trial.prescription
     prescription.refresh_from_db()

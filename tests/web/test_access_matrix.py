@@ -81,6 +81,11 @@ ROWS = {
     "clinic:trial": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/", {"dr_ode": G}),
     "clinic:trial_start": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/start/", {"dr_ode": P}),
     "clinic:trial_amend": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/amend/", {"dr_ode": P}),
+    "clinic:draft_edit": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/edit/", {"dr_ode": GP}),
+    "clinic:draft_discard": (
+        lambda w: f"/clinic/trials/{w.ana_trial.pk}/discard/",
+        {"dr_ode": P},
+    ),
     "patient:today": (lambda w: "/me/", {"ana_user": G, "ben_user": G}),
     "patient:diary_day": (diary_url, {"ana_user": GP, "ben_user": GP}),
     "patient:chart": (lambda w: "/me/chart/", {"ana_user": G, "ben_user": G}),

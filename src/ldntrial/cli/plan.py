@@ -29,6 +29,7 @@ from ldntrial.core.analysis.design_power import (
 )
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.blinded import BlindedDesign
+from ldntrial.core import bounds
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.core.trial.compounding import (
     compounding_order,
@@ -212,6 +213,13 @@ def plan(
         if start
         else env.now.astimezone(zone).date() + dt.timedelta(days=1)
     )
+    # Typed values within their plausible range before any date arithmetic (core.bounds).
+    bounds.check_trial_start(start_date, today=env.now.astimezone(zone).date(), field="--start")
+    # (the low ends, and the run-in, have the protocol's own messages)
+    if interval is not None and interval > bounds.INTERVAL_DAYS.high:
+        bounds.INTERVAL_DAYS.check(interval, field="--interval")
+    if baseline_days is not None and baseline_days > bounds.BASELINE_DAYS.high:
+        bounds.BASELINE_DAYS.check(baseline_days, field="--baseline-days")
     step_timing = timing or profile.default_timing.value
     custom = tuple(
         parse_custom_step(text, default_timing=step_timing) for text in custom_step or ()

@@ -182,7 +182,8 @@ def demo(*, seed: int = 7) -> list[DemoAccount]:
                     by=pharmacist,
                     prescription=trial.prescription,
                     lot_number=f"DEMO-LOT-{number:03d}",
-                    dispensed_on=protocol.start_date,
+                    # Not before the prescription, which is written today (core.bounds).
+                    dispensed_on=today,
                 )
             patient_user = None
             if label == "DEMO-02":

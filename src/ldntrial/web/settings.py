@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ldntrial.web.accounts.middleware.SessionPolicyMiddleware",
+    "ldntrial.web.when.ClinicTimeZoneMiddleware",
     "ldntrial.web.accounts.middleware.NoStoreMiddleware",
     "ldntrial.web.accounts.middleware.RefusalAuditMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -67,7 +68,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-            ]
+            ],
+            # ``|when``: a moment in the clinic's time zone, readable (ldntrial.web.when).
+            "builtins": ["ldntrial.web.when"],
         },
     }
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 from ldntrial.web.accounts import views as accounts
 from ldntrial.web.api.api import api
 from ldntrial.web.clinic import views_clinician as clinician
+from ldntrial.web.clinic import views_drafts as drafts
 from ldntrial.web.clinic import views_evidence as evidence
 from ldntrial.web.clinic import views_lifecycle as lifecycle
 from ldntrial.web.clinic import views_patient as patient
@@ -53,6 +54,8 @@ clinic_urls = (
         path("trials/<int:trial_id>/", clinician.trial_detail, name="trial"),
         path("trials/<int:trial_id>/start/", clinician.trial_start, name="trial_start"),
         path("trials/<int:trial_id>/amend/", lifecycle.trial_amend, name="trial_amend"),
+        path("trials/<int:trial_id>/edit/", drafts.draft_edit, name="draft_edit"),
+        path("trials/<int:trial_id>/discard/", drafts.draft_discard, name="draft_discard"),
         path(
             "trials/<int:trial_id>/reassessment/",
             reassess.reassessment_page,

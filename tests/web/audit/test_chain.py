@@ -59,7 +59,7 @@ def last_sequence() -> int:
                 by=w.phil,
                 prescription=w.ana_trial.prescription,
                 lot_number="L1",
-                dispensed_on=dt.date(2026, 1, 5),
+                dispensed_on=dt.date(2026, 11, 27),  # the prescription's day
             ),
             Action.UPDATE,
             "clinic.Prescription",

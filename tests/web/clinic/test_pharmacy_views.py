@@ -27,7 +27,8 @@ def test_the_prescription_page_shows_the_compounding_order(world):
 def test_a_pharmacist_marks_a_prescription_dispensed(world):
     url = f"/pharmacy/prescriptions/{world.ana_trial.prescription.pk}/"
     response = world.client("phil").post(
-        url, {"lot_number": "LOT-42", "dispensed_on": "2026-01-05"}
+        url,
+        {"lot_number": "LOT-42", "dispensed_on": "2026-11-27"},  # the prescription's day
     )
     prescription = world.ana_trial.prescription
     prescription.refresh_from_db()
@@ -35,7 +36,7 @@ def test_a_pharmacist_marks_a_prescription_dispensed(world):
     assert (prescription.status, prescription.lot_number, prescription.dispensed_on) == (
         PrescriptionStatus.DISPENSED,
         "LOT-42",
-        dt.date(2026, 1, 5),
+        dt.date(2026, 11, 27),
     )
     assert prescription.dispensed_by == world.phil
 

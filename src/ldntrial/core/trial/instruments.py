@@ -116,6 +116,12 @@ class InstrumentCatalogue:
     def keys(self) -> tuple[str, ...]:
         return tuple(self.metrics)
 
+    def label_of(self, key: str) -> str:
+        """What people read for a metric key (``sleep_quality`` → "Sleep quality"); a key the
+        catalogue no longer holds (an old diary) is shown as it was stored, never dropped."""
+        metric = self.metrics.get(key)
+        return metric.label if metric is not None else key
+
 
 def parse_instruments(raw: object, where: str = "instruments.yaml") -> InstrumentCatalogue:
     file = validate(_File, raw, where=where, schema=SCHEMA, rows={"metrics": "metric"})

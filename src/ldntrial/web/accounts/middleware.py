@@ -72,6 +72,13 @@ class NoStoreMiddleware:
         return response
 
 
+def _printable(path: str) -> str:
+    """A path as it may be stored: control characters (a NUL, which PostgreSQL text refuses)
+    escaped, and no longer than a path needs."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path)
+    return shown[:500]
+
+
 class RefusalAuditMiddleware:
     """A signed-in person refused a page or API call (403) is an audit event: who, what path."""
 
@@ -84,5 +91,5 @@ class RefusalAuditMiddleware:
         if response.status_code == 403 and isinstance(user, User) and user.is_authenticated:
             from ldntrial.web.accounts.security import refused
 
-            refused(user, f"{request.method} {request.path}")
+            refused(user, f"{request.method} {_printable(request.path)}")
         return response

@@ -19,6 +19,9 @@ from ldntrial.web import sealing
 class Clinic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     is_demo = models.BooleanField(default=False)
+    # Staff pages show moments in this zone (ldntrial.web.when); a patient's days follow the
+    # patient's own zone.
+    time_zone = models.CharField(max_length=64, default="Europe/London")
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 
 from ldntrial import data
+from ldntrial.core import bounds
+from ldntrial.core.errors import FieldErrors
 from ldntrial.core.screening.rules import Situation
 from ldntrial.core.trial.compounding import FormulationKind
 from ldntrial.core.trial.design import (
@@ -68,7 +70,7 @@ class PatientForm(forms.Form):
         help_text="A code, not a name (e.g. FM-0042).",
         error_messages={"invalid": "Use letters, digits, spaces, dots, dashes (up to 40)."},
     )
-    birth_year = forms.IntegerField(min_value=1900, label="Year of birth")
+    birth_year = forms.IntegerField(label="Year of birth")
     sex = forms.ChoiceField(choices=Sex.choices)
     conditions = forms.MultipleChoiceField(
         choices=condition_choices, widget=forms.CheckboxSelectMultiple, label="Condition(s)"
@@ -77,10 +79,13 @@ class PatientForm(forms.Form):
     contact = forms.CharField(required=False, max_length=200, label="Contact (optional)")
 
     def clean_birth_year(self) -> int:
-        year = self.cleaned_data["birth_year"]
-        if year > timezone.now().year:
-            raise forms.ValidationError("The year of birth cannot be in the future.")
-        return int(year)
+        """Checked here too (not only by the service), so its message shows with the others."""
+        try:
+            return bounds.check_birth_year(
+                self.cleaned_data["birth_year"], today=timezone.localdate()
+            )
+        except FieldErrors as error:
+            raise forms.ValidationError(error.errors["birth_year"]) from None
 
 
 def _date_input() -> forms.DateInput:
@@ -123,10 +128,16 @@ class TrialForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     # Initial values come from the LDN profile's usual regimen (see __init__).
-    baseline_days = forms.IntegerField(min_value=1, max_value=365)
+    baseline_days = forms.IntegerField(
+        min_value=bounds.BASELINE_DAYS.low, max_value=bounds.BASELINE_DAYS.high
+    )
     start_dose = forms.CharField(label="Start dose (mg)")
     step = forms.CharField(label="Step (mg)")
-    interval_days = forms.IntegerField(label="Days between steps")
+    interval_days = forms.IntegerField(
+        min_value=bounds.INTERVAL_DAYS.low,
+        max_value=bounds.INTERVAL_DAYS.high,
+        label="Days between steps",
+    )
     target = forms.CharField(label="Target dose (mg)")
     timing = forms.ChoiceField(choices=[(t.value, t.phrase.capitalize()) for t in Timing])
     # Labels naming the default and the window are set from the profile in __init__.
@@ -143,7 +154,9 @@ class TrialForm(forms.Form):
     )
     primary_metric = forms.ChoiceField(choices=metric_choices, initial="pain")
     success_percent = forms.IntegerField(
-        min_value=1, max_value=100, label="Success: improvement from baseline (%)"
+        min_value=bounds.SUCCESS_PERCENT.low,
+        max_value=bounds.SUCCESS_PERCENT.high,
+        label="Success: improvement from baseline (%)",
     )
     success_probability = forms.DecimalField(
         min_value=0,
@@ -165,7 +178,10 @@ class TrialForm(forms.Form):
         label="Analysis: titration days",
     )
     run_in_days = forms.IntegerField(
-        min_value=0, max_value=84, initial=0, label="Analysis: days after the first dose left out"
+        min_value=bounds.RUN_IN_DAYS.low,
+        max_value=bounds.RUN_IN_DAYS.high,
+        initial=0,
+        label="Analysis: days after the first dose left out",
     )
     trend = forms.BooleanField(required=False, label="Analysis: estimate a linear trend")
     weekly = forms.BooleanField(
@@ -180,7 +196,8 @@ class TrialForm(forms.Form):
         required=False,
         choices=[
             (c.value, c.value) for c in WarningCode if c != WarningCode.REASSESSMENT_OUTSIDE_WINDOW
-        ],
+        ]
+        + [(w.value, w.value) for w in bounds.BoundWarning],
         widget=forms.CheckboxSelectMultiple,
         label="Accept these departures from usual practice",
     )

@@ -35,8 +35,13 @@ def current_entries(trial: Trial) -> list[DiaryEntry]:
     return list(DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day"))
 
 
-def status_of(trial: Trial, protocol: Protocol) -> TrialProgress:
-    reports = [DayReport(e.day, e.dose_taken, bool(e.side_effects)) for e in current_entries(trial)]
+def status_of(
+    trial: Trial, protocol: Protocol, *, entries: list[DiaryEntry] | None = None
+) -> TrialProgress:
+    """``entries``: the trial's current entries by day, when already read (the dashboard reads
+    them for every patient in one query)."""
+    current = current_entries(trial) if entries is None else entries
+    reports = [DayReport(e.day, e.dose_taken, bool(e.side_effects)) for e in current]
     return trial_status(protocol, reports, today=today_for(trial.patient))
 
 
@@ -92,11 +97,16 @@ class PatientScreening:
         ]
 
 
-def screen_patient(patient: Patient) -> PatientScreening:
-    """The patient's medicines (current, then stopped) and situations, screened by the core."""
-    medications = list(
-        patient.medications.order_by(F("removed_at").asc(nulls_first=True), "added_at", "pk")
-    )
+MEDICATION_ORDER = (F("removed_at").asc(nulls_first=True), "added_at", "pk")
+
+
+def screen_patient(
+    patient: Patient, *, medications: list[Medication] | None = None
+) -> PatientScreening:
+    """The patient's medicines (current, then stopped) and situations, screened by the core.
+    ``medications``: already read in :data:`MEDICATION_ORDER` (with ``resolved_by``)."""
+    if medications is None:
+        medications = list(patient.medications.order_by(*MEDICATION_ORDER))
     lines = [_line(m) for m in medications]
     screening = screen(
         lines,
@@ -124,3 +134,31 @@ def _line(medication: Medication) -> MedicineLine:
         stopped=medication.is_stopped,
         last_dose=medication.last_dose_on,
     )
+
+
+@dataclass(frozen=True)
+class DiaryRow:
+    """A diary entry as staff read it: metric labels, side-effect labels, the patient's note."""
+
+    entry: DiaryEntry
+    scores: list[tuple[str, int]]
+    side_effects: list[str]
+
+
+def diary_rows(entries: list[DiaryEntry]) -> list[DiaryRow]:
+    from ldntrial.web.audit.wording import side_effect_labels
+
+    catalogue = data.instruments()
+    order = {key: n for n, key in enumerate(catalogue.keys())}
+    return [
+        DiaryRow(
+            e,
+            # In the catalogue's order: PostgreSQL's jsonb keeps its own order of the keys.
+            [
+                (catalogue.label_of(k), int(v))
+                for k, v in sorted(e.scores.items(), key=lambda kv: order.get(kv[0], len(order)))
+            ],
+            side_effect_labels(list(e.side_effects)),
+        )
+        for e in entries
+    ]

@@ -11,9 +11,11 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from ldntrial import data
+from ldntrial.core import bounds
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.screening.intervals import check_first_dose, check_last_dose
 from ldntrial.core.trial.compounding import compounding_order
@@ -53,22 +55,32 @@ def create_patient(
     contact: str = "",
 ) -> Patient:
     require_time_zone(time_zone)
+    bounds.check_birth_year(birth_year, today=timezone.localdate())
     catalogue = data.conditions()
     for key in conditions:
         catalogue.get(key)
+    taken = FieldErrors({"label": f"a patient labelled {label!r} already exists in this clinic"})
     if Patient.objects.filter(clinic=by.clinic, label=label).exists():
-        raise FieldErrors({"label": f"a patient labelled {label!r} already exists in this clinic"})
-    return audited_create(
-        Patient,
-        by=by,
-        clinic=by.clinic,
-        label=label,
-        birth_year=birth_year,
-        sex=sex,
-        conditions=conditions,
-        time_zone=time_zone,
-        contact=contact,
-    )
+        raise taken
+    try:
+        # Two submissions at once both pass the check above; the database's unique constraint
+        # refuses the second, whose transaction (row and audit event) is rolled back whole.
+        with transaction.atomic():
+            return audited_create(
+                Patient,
+                by=by,
+                clinic=by.clinic,
+                label=label,
+                birth_year=birth_year,
+                sex=sex,
+                conditions=conditions,
+                time_zone=time_zone,
+                contact=contact,
+            )
+    except IntegrityError:
+        if Patient.objects.filter(clinic=by.clinic, label=label).exists():
+            raise taken from None
+        raise
 
 
 def add_medication(
@@ -157,6 +169,50 @@ def create_trial(*, by: User, patient: Patient, protocol: Protocol) -> Trial:
         fingerprint=protocol.fingerprint,
         created_by=by,
     )
+
+
+def update_draft(*, by: User, trial: Trial, protocol: Protocol) -> Trial:
+    """Replace a draft trial's protocol (the old one is kept in the audit event)."""
+    with transaction.atomic():
+        trial = Trial.objects.select_for_update().get(pk=trial.pk)
+        if trial.status != TrialStatus.DRAFT:
+            raise InvalidValue("only a draft can be edited: this trial has started")
+        with audited_change(
+            trial, by=by, state=_trial_with_protocol, reason="draft protocol edited"
+        ):
+            trial.protocol_document = protocol_to_document(protocol)
+            trial.fingerprint = protocol.fingerprint
+    return trial
+
+
+def discard_draft(*, by: User, trial: Trial, reason: str) -> None:
+    """Remove a draft trial that will not be started; the audit event keeps what it held."""
+    reason = reason.strip()
+    if not reason:
+        raise FieldErrors({"reason": "say why the draft is discarded (e.g. 'duplicate')"})
+    with transaction.atomic():
+        trial = Trial.objects.select_for_update().get(pk=trial.pk)
+        if trial.status != TrialStatus.DRAFT:
+            raise InvalidValue("only a draft can be discarded: this trial has started")
+        before = _trial_with_protocol(trial)
+        try:
+            with transaction.atomic():
+                Trial.objects.filter(pk=trial.pk).delete()
+        except ProtectedError:
+            raise InvalidValue("this draft has records attached and cannot be discarded") from None
+        record(
+            by=by,
+            action=Action.DELETE,
+            instance=trial,
+            clinic_id=trial.clinic_id,
+            patient_id=trial.patient_id,
+            before=before,
+            reason=f"draft discarded: {reason}",
+        )
+
+
+def _trial_with_protocol(trial: Trial) -> dict[str, Any]:
+    return snapshot(trial)
 
 
 def start_trial(*, by: User, trial: Trial) -> Trial:
@@ -327,8 +383,11 @@ def mark_dispensed(
     lot = lot_number.strip()
     if not lot:
         raise FieldErrors({"lot_number": "enter the lot number printed on the preparation"})
-    if dispensed_on > timezone.localdate():
-        raise FieldErrors({"dispensed_on": "the dispensing date cannot be in the future"})
+    bounds.check_dispensing(
+        dispensed_on,
+        prescribed_on=timezone.localdate(prescription.created_at),
+        today=timezone.localdate(),
+    )
     with transaction.atomic():
         prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
         if prescription.status == PrescriptionStatus.DISPENSED:
@@ -378,6 +437,10 @@ def update_situations(
 
     for value in situations:
         Situation(value)  # refuses unknown situations
+    if surgery_planned is not None:
+        bounds.PLANNED_OPERATION.check(
+            surgery_planned, today=_today_for(patient), field="surgery_planned"
+        )
     with audited_change(
         patient,
         by=by,

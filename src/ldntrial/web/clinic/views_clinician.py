@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,17 +12,21 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ldntrial import data
+from ldntrial.core import bounds
 from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, WarningsNotAccepted
 from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.core.trial.design import DEFAULT_REASSESSMENT_WEEKS, default_plan
+from ldntrial.core.trial.protocol import Protocol
 from ldntrial.web import sealing
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
+from ldntrial.web.audit.wording import describe
 from ldntrial.web.clinic import queries, services
+from ldntrial.web.clinic.dashboard import DashboardForm, dashboard_page
 from ldntrial.web.clinic.forms import (
     MedicationForm,
     PatientForm,
@@ -41,16 +46,13 @@ clinician = role_required(Role.CLINICIAN)
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    rows = []
-    for patient in Patient.objects.filter(clinic=user.clinic).order_by("label"):
-        trial = patient.trials.filter(status=TrialStatus.ACTIVE).order_by("-started_at").first()
-        status = queries.status_of(trial, trial.protocol()) if trial else None
-        # An opioid added to the list of a patient on LDN is flagged at once.
-        opioids = (
-            queries.screen_patient(patient).screening.contraindicated_medicines if trial else ()
-        )
-        rows.append({"patient": patient, "trial": trial, "status": status, "opioids": opioids})
-    return render(request, "clinic/dashboard.html", {"rows": rows})
+    form = DashboardForm(request.GET)
+    page, matching = dashboard_page(user.clinic_id, form)
+    return render(
+        request,
+        "clinic/dashboard.html",
+        {"form": form, "page": page, "rows": page.object_list, "matching": matching},
+    )
 
 
 @clinician
@@ -184,57 +186,103 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = TrialForm(
         request.POST or None, initial={"start_date": tomorrow}, conditions=patient.conditions
     )
-    if request.method == "POST" and form.is_valid():
-        c = form.cleaned_data
-        choices = PlanChoices(
-            condition=c["condition"],
-            start_date=c["start_date"],
-            time_zone=patient.time_zone,
-            baseline_days=c["baseline_days"],
-            start_dose=c["start_dose"],
-            step=c["step"],
-            interval_days=c["interval_days"],
-            target=c["target"],
-            timing=c["timing"],
-            reassessment_date=c["reassessment_date"],
-            reassessment_override=c["reassessment_override"] or None,
-            metrics=tuple(c["metrics"]),
-            primary_metric=c["primary_metric"],
-            success_relative=c["success_percent"] / 100,
-            success_probability=float(c["success_probability"]),
-            pgic_at_least=c["pgic_at_least"] or None,
-            titration=c["titration"],
-            run_in_days=c["run_in_days"],
-            trend=c["trend"],
-            weekly=c["weekly"],
-            formulation=c["formulation"],
-            concentration=c["concentration"],
-            allow=tuple(c["allow"]),
+    if request.method == "POST":
+        protocol = designed(form, patient, limits)
+        if protocol is not None:
+            trial = services.create_trial(by=user, patient=patient, protocol=protocol)
+            return redirect("clinic:trial", trial.pk)
+    return _trial_new_page(request, form, patient, limits)
+
+
+def designed(form: TrialForm, patient: Patient, limits: Any) -> Protocol | None:
+    """The protocol the submitted trial form describes, or None with the form's errors set."""
+    if not (form.is_valid() and _within_bounds(form, patient)):
+        return None
+    c = form.cleaned_data
+    choices = PlanChoices(
+        condition=c["condition"],
+        start_date=c["start_date"],
+        time_zone=patient.time_zone,
+        baseline_days=c["baseline_days"],
+        start_dose=c["start_dose"],
+        step=c["step"],
+        interval_days=c["interval_days"],
+        target=c["target"],
+        timing=c["timing"],
+        reassessment_date=c["reassessment_date"],
+        reassessment_override=c["reassessment_override"] or None,
+        metrics=tuple(c["metrics"]),
+        primary_metric=c["primary_metric"],
+        success_relative=c["success_percent"] / 100,
+        success_probability=float(c["success_probability"]),
+        pgic_at_least=c["pgic_at_least"] or None,
+        titration=c["titration"],
+        run_in_days=c["run_in_days"],
+        trend=c["trend"],
+        weekly=c["weekly"],
+        formulation=c["formulation"],
+        concentration=c["concentration"],
+        allow=tuple(a for a in c["allow"] if a not in _BOUND_WARNINGS),
+    )
+    try:
+        protocol, _ = design_from_choices(
+            choices,
+            profile=data.ldn_profile(),
+            instruments=data.instruments(),
+            conditions=data.conditions(),
         )
+    except WarningsNotAccepted as error:
+        form.add_error("allow", f"{error}: tick it below ({', '.join(error.codes)})")
+    except LdnTrialError as error:
+        form.add_error(None, str(error))
+    else:
+        past = bounds.first_dose_warning(protocol.first_dose_date, today=queries.today_for(patient))
         try:
-            protocol, _ = design_from_choices(
-                choices,
-                profile=data.ldn_profile(),
-                instruments=data.instruments(),
-                conditions=data.conditions(),
-            )
-        except WarningsNotAccepted as error:
-            form.add_error("allow", f"{error}: tick it below ({', '.join(error.codes)})")
-        except LdnTrialError as error:
-            form.add_error(None, str(error))
+            check_first_dose(limits, protocol.first_dose_date)
+        except PlanRefused as error:
+            form.add_error("start_date", str(error))
         else:
-            try:
-                check_first_dose(limits, protocol.first_dose_date)
-            except PlanRefused as error:
-                form.add_error("start_date", str(error))
-            else:
-                trial = services.create_trial(by=user, patient=patient, protocol=protocol)
-                return redirect("clinic:trial", trial.pk)
+            if past and bounds.BoundWarning.FIRST_DOSE_IN_PAST.value not in c["allow"]:
+                form.add_error("allow", past)
+                return None
+            return protocol
+    return None
+
+
+_BOUND_WARNINGS = {w.value for w in bounds.BoundWarning}
+
+
+def _within_bounds(form: TrialForm, patient: Patient) -> bool:
+    """The typed dates within their plausible range (ldntrial.core.bounds), before any date
+    arithmetic; each refusal is put on its field."""
+    today = queries.today_for(patient)
+    c = form.cleaned_data
+    try:
+        bounds.check_trial_start(c["start_date"], today=today)
+        if c["reassessment_date"] is not None:
+            bounds.REASSESSMENT.check(
+                c["reassessment_date"], today=today, field="reassessment_date"
+            )
+    except InvalidValue as error:
+        show_errors(form, error)
+        return False
+    return True
+
+
+def _trial_new_page(
+    request: HttpRequest,
+    form: TrialForm,
+    patient: Patient,
+    limits: Any,
+    *,
+    draft: Trial | None = None,
+) -> HttpResponse:
     return render(
         request,
         "clinic/trial_new.html",
         {
             "form": form,
+            "draft": draft,
             "patient": patient,
             "evidence": [_evidence(key) for key in patient.conditions],
             "earliest": earliest_first_dose(limits),
@@ -289,7 +337,21 @@ def trial_page(
             "periods": protocol.titration.periods(),
             "status": queries.status_of(trial, protocol) if active else None,
             "charts": queries.charts(trial, protocol) if active else [],
-            "entries": trial.diary.order_by("-day", "-version")[:60] if active else [],
+            "entries": queries.diary_rows(list(trial.diary.order_by("-day", "-version")[:60]))
+            if active
+            else [],
+            "latest_note": trial.diary.filter(is_current=True)
+            .exclude(note="")
+            .order_by("-day")
+            .first()
+            if active
+            else None,
+            "first_dose_warning": bounds.first_dose_warning(
+                protocol.first_dose_date, today=queries.today_for(trial.patient)
+            )
+            if trial.is_draft
+            else None,
+            "first_dose_code": bounds.BoundWarning.FIRST_DOSE_IN_PAST.value,
             **amendment_context(trial, amend_form),
         },
         status=status,
@@ -301,6 +363,12 @@ def trial_page(
 def trial_start(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
     trial = in_clinic(Trial, user, pk=trial_id)
+    past = bounds.first_dose_warning(
+        trial.protocol().first_dose_date, today=queries.today_for(trial.patient)
+    )
+    if past and bounds.BoundWarning.FIRST_DOSE_IN_PAST.value not in request.POST.getlist("allow"):
+        messages.error(request, f"Not started: {past}.")
+        return redirect("clinic:trial", trial.pk)
     try:
         services.start_trial(by=user, trial=trial)
     except LdnTrialError as error:
@@ -319,7 +387,11 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
     events = AuditEvent.objects.filter(clinic=user.clinic, patient_id=patient.pk).order_by(
         "-sequence"
     )[:500]
-    return render(request, "clinic/patient_audit.html", {"patient": patient, "events": events})
+    return render(
+        request,
+        "clinic/patient_audit.html",
+        {"patient": patient, "events": [describe(e) for e in events]},
+    )
 
 
 @clinician
@@ -404,12 +476,16 @@ def patient_situations(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = in_clinic(Patient, user, pk=patient_id)
     form = SituationsForm(request.POST)
     if form.is_valid():
-        services.update_situations(
-            by=user,
-            patient=patient,
-            situations=form.cleaned_data["situations"],
-            surgery_planned=form.cleaned_data["surgery_planned"],
-        )
-        messages.success(request, "Situations saved.")
-        return redirect("clinic:screening", patient.pk)
+        try:
+            services.update_situations(
+                by=user,
+                patient=patient,
+                situations=form.cleaned_data["situations"],
+                surgery_planned=form.cleaned_data["surgery_planned"],
+            )
+        except InvalidValue as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "Situations saved.")
+            return redirect("clinic:screening", patient.pk)
     return _screening_page(request, patient, situations_form=form, status=400)
