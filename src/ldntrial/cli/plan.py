@@ -22,6 +22,7 @@ from ldntrial.cli.app import (
     write_atomically,
 )
 from ldntrial.cli.blinded import design_options, design_view, kit_view, power_view, read_key
+from ldntrial.core import bounds
 from ldntrial.core.analysis.design_power import (
     DEFAULT_EFFECTS,
     PowerAssumptions,
@@ -29,7 +30,6 @@ from ldntrial.core.analysis.design_power import (
 )
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.blinded import BlindedDesign
-from ldntrial.core import bounds
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.core.trial.compounding import (
     compounding_order,
