@@ -29,9 +29,9 @@ example: $(STAMP)
 	$(BIN)/ldntrial plan --condition fibromyalgia --patient "EXAMPLE-001" \
 		--out-protocol out/protocol.json --ics out/dosing.ics --prescription-file out/prescription.txt
 
-## test: lint, type-check, then every test on SQLite and again on PostgreSQL
+## test: lint, type-check, then every test on SQLite (with the coverage floor) and again on PostgreSQL
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
 	scripts/with-postgres $(BIN)/pytest
 
 lint: $(STAMP)

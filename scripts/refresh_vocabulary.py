@@ -266,10 +266,10 @@ class Substances:
             for kind, name in unii.names.get(code, ()):
                 vote(name, 1 if kind == "of" else 2, display)
         for entry in drugbank:
-            display = unii.display.get(entry.unii)
-            if display:
+            known = unii.display.get(entry.unii)
+            if known:
                 for name in (entry.common, *entry.synonyms):
-                    vote(name, 3, display)
+                    vote(name, 3, known)
         self.best: dict[str, str] = {}
         self.ambiguous: set[str] = set()
         for normal, candidates in votes.items():

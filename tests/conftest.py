@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,6 +22,10 @@ from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.trial.design import design_protocol
 from ldntrial.core.trial.drug import LdnProfile
 from ldntrial.core.trial.instruments import InstrumentCatalogue
+from ldntrial.core.trial.protocol import Protocol
+
+if TYPE_CHECKING:  # Django is imported where it is used, as in the fixtures below
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 ANA_TZ = "Europe/London"
 BEA_TZ = "America/New_York"
@@ -43,7 +50,9 @@ def conditions() -> ConditionCatalogue:
 
 
 @pytest.fixture
-def protocol(profile, instruments, conditions):
+def protocol(
+    profile: LdnProfile, instruments: InstrumentCatalogue, conditions: ConditionCatalogue
+) -> Protocol:
     """Ana's default fibromyalgia protocol, starting on 28 November 2026."""
     protocol, _ = design_protocol(
         condition="fibromyalgia",
@@ -68,7 +77,7 @@ APP_ROLE = os.environ.get("LDNTRIAL_TEST_APP_ROLE", "")
 _role = {"app": False}
 
 
-def _set_app_role(sender, connection, **kwargs):
+def _set_app_role(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     if _role["app"] and connection.vendor == "postgresql":
         from psycopg import sql
 
@@ -102,7 +111,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @contextmanager
-def as_database_owner():
+def as_database_owner() -> Iterator[None]:
     """Inside a test's transaction: act with the database owner's rights (an attacker who
     holds them), then go back to the app role. On SQLite, whoever can write the file can do
     anything, so nothing changes."""
@@ -122,7 +131,7 @@ def as_database_owner():
 
 
 @contextmanager
-def owner_connections():
+def owner_connections() -> Iterator[None]:
     """For transactional tests: connections made meanwhile keep the owner's rights."""
     from django.db import connections
 
@@ -139,7 +148,7 @@ def owner_connections():
 
 
 @pytest.fixture(autouse=True)
-def _audit_anchor_file_per_test(tmp_path):
+def _audit_anchor_file_per_test(tmp_path: Path) -> Iterator[None]:
     """Each test anchors chain heads in a file of its own (its database is its own too)."""
     from django.conf import settings
 

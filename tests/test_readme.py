@@ -15,7 +15,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def examples():
     """(command, shown output lines) for each `$ ldntrial ...` line in console blocks."""
     blocks = re.findall(r"```console\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    found = []
+    found: list[tuple[str, list[str]]] = []
     for block in blocks:
         for line in block.splitlines():
             if line.startswith("$ "):

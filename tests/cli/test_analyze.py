@@ -1,8 +1,10 @@
 """`ldntrial analyze`: usable without the web app; bad input named, nothing half-read."""
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ def files(tmp_path):
     return tmp_path / "examples"
 
 
-def run(capsys, *argv):
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv), ENV, now=NOW)
     out, err = capsys.readouterr()
     return code, out, err
@@ -72,6 +74,28 @@ def test_the_pdf_report_renders_with_the_label_and_the_fingerprint(capsys, files
     assert fingerprint in text.replace("\n", "")
     assert "includes placebo response" in text
     assert "Trial diagram" in text
+
+
+def test_the_pdf_report_renders_without_any_django_project(files, tmp_path):
+    """The CLI's own process, with no Django settings: the reports' standalone engine."""
+    pdf = tmp_path / "report.pdf"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "ldntrial", "analyze", str(files / "diary.csv")),
+            *("--protocol", str(files / "protocol.json"), "--pdf", str(pdf)),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Trial diagram" in text
+    assert "Suggested by the protocol's rules" in text
 
 
 def test_a_bad_diary_is_refused_with_the_row_numbers(capsys, files):

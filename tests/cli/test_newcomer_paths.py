@@ -4,13 +4,14 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.slow  # each runs the command in a fresh process, with its own database
 
 
-def ldntrial(tmp_path, *args, stdin=""):
+def ldntrial(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env |= {"LDNTRIAL_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "120"}
     env.pop("LDNTRIAL_OWNER_DATABASE_URL", None)

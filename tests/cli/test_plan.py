@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 
 import pytest
 from icalendar import Calendar
@@ -12,7 +13,12 @@ from tests.conftest import ANA_TZ, BEA_TZ, NOW
 ENV = {"COLUMNS": "200"}
 
 
-def run(capsys, *argv, environ=ENV, now=NOW):
+def run(
+    capsys: pytest.CaptureFixture[str],
+    *argv: str,
+    environ: Mapping[str, str] = ENV,
+    now: dt.datetime = NOW,
+) -> tuple[int, str, str]:
     code = main(list(argv), environ, now=now)
     out, err = capsys.readouterr()
     return code, out, err
@@ -149,8 +155,9 @@ def test_morning_dosing_uses_the_morning_reminder_time(capsys, tmp_path):
         ANA_TZ,
     )
     assert code == 0
-    event = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")[0]
-    assert event["DTSTART"].dt.time() == dt.time(7, 30)
+    event, *_ = Calendar.from_ical(ics.read_bytes()).events
+    assert isinstance(event.start, dt.datetime)
+    assert event.start.time() == dt.time(7, 30)
 
 
 def test_an_accepted_warning_is_shown_and_recorded(capsys):

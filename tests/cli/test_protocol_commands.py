@@ -33,7 +33,7 @@ def draft(tmp_path, capsys):
     return path
 
 
-def run(capsys, *argv):
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv), ENV, now=NOW)
     out, err = capsys.readouterr()
     return code, out, err

@@ -10,7 +10,7 @@ from tests.conftest import NOW
 ENV = {"COLUMNS": "200"}
 
 
-def run(capsys, *argv):
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv), ENV, now=NOW)
     out, err = capsys.readouterr()
     return code, out, err

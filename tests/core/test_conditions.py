@@ -1,10 +1,8 @@
-import copy
-
 import pytest
 
-from ldntrial import data
 from ldntrial.core.conditions import parse_conditions
 from ldntrial.core.errors import DataFileError, InvalidValue
+from tests.core.raw_files import raw_file
 
 
 def test_fibromyalgia_carries_its_confirmed_snomed_code(conditions):
@@ -21,7 +19,7 @@ def test_an_unknown_condition_names_the_choices(conditions):
 
 
 def test_a_non_numeric_snomed_code_is_refused():
-    raw = copy.deepcopy(data.read_yaml("conditions.yaml"))
+    raw = raw_file("conditions.yaml")
     raw["conditions"][0]["snomed"] = 203082005
     with pytest.raises(DataFileError, match="SNOMED CT id is digits, quoted as text"):
         parse_conditions(raw)

@@ -4,6 +4,8 @@ Each case takes a shipped file, breaks one thing, and expects the whole message.
 """
 
 import copy
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from ldntrial.core.screening.rules import parse_rules
 from ldntrial.core.sources import Source, Verification
 from ldntrial.core.trial.drug import parse_profile
 from ldntrial.core.trial.instruments import Metric, parse_instruments
+from tests.core.raw_files import raw_file
 
 PARSERS = {
     "conditions.yaml": parse_conditions,
@@ -27,15 +30,20 @@ PARSERS = {
 }
 
 
-def row(rows, key, field="key"):
+# A YAML row, as the loader reads it.
+Row = dict[str, Any]
+
+
+def row(rows: Iterable[Row], key: str, field: str = "key") -> Row:
     return next(r for r in rows if r[field] == key)
 
 
-def profile_source(raw):
-    return raw["values"]["usual_target_mg"]["sources"][0]
+def profile_source(raw: dict[str, Any]) -> Row:
+    source: Row = raw["values"]["usual_target_mg"]["sources"][0]
+    return source
 
 
-def add_fields(entry):
+def add_fields(entry: Row) -> None:
     entry.update(zz=1, aa=2)
 
 
@@ -132,7 +140,7 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "breakage", "message"), CASES)
 def test_a_broken_file_is_refused_with_one_line_saying_where_and_what(name, breakage, message):
-    raw = copy.deepcopy(data.read_yaml(name))
+    raw = raw_file(name)
     breakage(raw)
     with pytest.raises(DataFileError) as refused:
         PARSERS[name](raw)

@@ -1,6 +1,7 @@
 """The life of a trial: the state a signed decision leads to and what each decision needs."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def test_a_decision_moves_the_trial(outcome, state, takes_ldn):
 
 
 def close(outcome=Outcome.STOP, rule=Rule.CRITERION_NOT_MET, **kw):
-    args = {
+    args: dict[str, Any] = {
         "today": TODAY,
         "follow_up_on": IN_FOUR_WEEKS,
         "stop_instruction": "",

@@ -10,6 +10,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,14 +42,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture
 def shots(request: pytest.FixtureRequest):
     """Save a numbered screenshot of a page under test-artifacts/<test name>/."""
-    folder = ARTIFACTS / request.node.name
+    folder: Path = ARTIFACTS / str(request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     count = {"n": 0}
 

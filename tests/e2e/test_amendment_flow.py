@@ -25,7 +25,9 @@ def test_a_step_back_after_side_effects_reaches_pharmacy_patient_and_report(
     trial = start_trial_for(world.ana, world.dr_ode, days_ago=30, condition="fibromyalgia")
     first_prescription = trial.prescription
     today = today_for(world.ana)
-    assert str(trial.protocol().titration.step_on(today).dose) == "3 mg"
+    step = trial.protocol().titration.step_on(today)
+    assert step is not None
+    assert str(step.dose) == "3 mg"
     base = live_server.url
 
     clinician = browser.new_context().new_page()

@@ -255,6 +255,7 @@ def test_stopping_an_opioid_sets_the_earliest_start_and_the_start_waits_for_it(
     expect(page.get_by_text("Trial started: the protocol is locked.")).to_be_visible()
     shots(page, "started")
     event = AuditEvent.objects.filter(object_type="clinic.Medication", action="update").last()
+    assert event is not None
     assert event.reason == "stopped: tapered off by the addiction service"
 
 

@@ -6,17 +6,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
-from icalendar import Calendar
+from icalendar import Alarm, Calendar, Event
 
 from ldntrial.core.doses import Dose
-from ldntrial.core.trial.compounding import Capsules, default_capsules, oral_liquid
-from ldntrial.core.trial.drug import Timing
-from ldntrial.core.trial.titration import TitrationPlan, plan_titration
+from ldntrial.core.trial.compounding import (
+    Capsules,
+    Formulation,
+    default_capsules,
+    oral_liquid,
+)
+from ldntrial.core.trial.drug import LdnProfile, Timing
+from ldntrial.core.trial.titration import TitrationPlan, TitrationSchedule, plan_titration
 from ldntrial.interop.ics import dose_instruction, dosing_calendar
 from tests.conftest import ANA_TZ, BEA_TZ, NOW
 
 
-def schedule_from(first, profile, weeks=12):
+def schedule_from(first: dt.date, profile: LdnProfile, weeks: int = 12) -> TitrationSchedule:
     schedule, _ = plan_titration(
         TitrationPlan.of(start=1.5, step=1.5, interval_days=14, target=4.5, timing="night"),
         first_dose=first,
@@ -29,7 +34,14 @@ def schedule_from(first, profile, weeks=12):
 TIMES = {Timing.NIGHT: dt.time(22, 0), Timing.MORNING: dt.time(8, 30)}
 
 
-def calendar_for(schedule, profile, zone, *, formulation=None, **kw):
+def calendar_for(
+    schedule: TitrationSchedule,
+    profile: LdnProfile,
+    zone: str,
+    *,
+    formulation: Formulation | None = None,
+    reminder_minutes_before: int = 0,
+) -> bytes:
     return dosing_calendar(
         schedule,
         formulation=formulation or default_capsules(profile),
@@ -37,18 +49,26 @@ def calendar_for(schedule, profile, zone, *, formulation=None, **kw):
         dose_times=TIMES,
         calendar_id="trial-ana",
         created=NOW,
-        **kw,
+        reminder_minutes_before=reminder_minutes_before,
     )
 
 
-def expand(ics, schedule):
+def start(event: Event) -> dt.datetime:
+    """When a dose event starts: a time of day, never a whole day."""
+    value = event.start
+    assert isinstance(value, dt.datetime), f"{event['SUMMARY']} starts on a day, not at a time"
+    return value
+
+
+def expand(ics: bytes, schedule: TitrationSchedule) -> list[Event]:
+    """The calendar's events from two days before the schedule to two days after it, in order."""
     calendar = Calendar.from_ical(ics)
-    return sorted(
-        recurring_ical_events.of(calendar).between(
-            schedule.first_day - dt.timedelta(days=2), schedule.end + dt.timedelta(days=2)
-        ),
-        key=lambda event: event["DTSTART"].dt,
+    found = recurring_ical_events.of(calendar).between(
+        schedule.first_day - dt.timedelta(days=2), schedule.end + dt.timedelta(days=2)
     )
+    events = [event for event in found if isinstance(event, Event)]
+    assert len(events) == len(found)
+    return sorted(events, key=start)
 
 
 @pytest.mark.parametrize("zone", [ANA_TZ, BEA_TZ])
@@ -64,10 +84,10 @@ def test_the_calendar_expands_to_exactly_the_planned_dose_dates_across_dst(profi
     schedule = schedule_from(first, profile)
     events = expand(calendar_for(schedule, profile, zone), schedule)
     planned = [(day, step.dose) for day, step in schedule.daily()]
-    assert [e["DTSTART"].dt.date() for e in events] == [day for day, _ in planned]
-    assert {(e["DTSTART"].dt.hour, e["DTSTART"].dt.minute) for e in events} == {(22, 0)}
-    assert {e["DTSTART"].dt.tzinfo.key for e in events} == {zone}
-    utc_offsets = {e["DTSTART"].dt.utcoffset() for e in events}
+    assert [start(e).date() for e in events] == [day for day, _ in planned]
+    assert {(start(e).hour, start(e).minute) for e in events} == {(22, 0)}
+    assert {start(e).tzinfo for e in events} == {ZoneInfo(zone)}
+    utc_offsets = {start(e).utcoffset() for e in events}
     assert len(utc_offsets) == 2  # the local time holds while the UTC offset changes
     for event, (_, dose) in zip(events, planned, strict=True):
         assert event["SUMMARY"] == f"Take your capsule: {dose}"
@@ -90,8 +110,9 @@ def test_every_dose_has_a_reminder_alarm(profile):
     assert len(events) == len(schedule.steps)
     for event in events:
         (alarm,) = event.walk("VALARM")
+        assert isinstance(alarm, Alarm)
         assert str(alarm["ACTION"]) == "DISPLAY"
-        assert alarm["TRIGGER"].dt == -dt.timedelta(minutes=15)
+        assert -dt.timedelta(minutes=15) == alarm.TRIGGER
         assert str(alarm["DESCRIPTION"]) == str(event["SUMMARY"])
 
 
@@ -156,8 +177,8 @@ def test_after_a_switch_to_morning_doses_are_reminded_at_the_morning_time(profil
     )
     events = expand(calendar_for(schedule, profile, ANA_TZ), schedule)
     london = ZoneInfo(ANA_TZ)
-    assert events[7]["DTSTART"].dt == dt.datetime(2026, 12, 19, 22, 0, tzinfo=london)
-    assert events[8]["DTSTART"].dt == dt.datetime(2026, 12, 20, 8, 30, tzinfo=london)
+    assert start(events[7]) == dt.datetime(2026, 12, 19, 22, 0, tzinfo=london)
+    assert start(events[8]) == dt.datetime(2026, 12, 20, 8, 30, tzinfo=london)
     assert "once a day at night" in str(events[7]["DESCRIPTION"])
     assert "once a day in the morning" in str(events[-1]["DESCRIPTION"])
     assert len(events) == schedule.days

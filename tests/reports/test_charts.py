@@ -1,8 +1,11 @@
 import datetime as dt
+from dataclasses import replace
 from xml.etree import ElementTree
 
+from ldntrial.core.analysis.trial import analyse_trial
 from ldntrial.core.trial.protocol import Phase, PhaseKind
-from ldntrial.reports.charts import Series, daily_chart
+from ldntrial.reports.charts import Series, daily_chart, posterior_chart, trial_diagram
+from tests.core.analysis.builders import diary
 
 FIRST = dt.date(2027, 1, 1)
 
@@ -50,3 +53,19 @@ def test_phase_means_and_dose_steps_are_drawn():
     )
     assert ">mean 5.3<" in svg
     assert ">1.5 mg<" in svg
+
+
+def test_the_trial_diagram_and_the_posterior_are_valid_svg_with_their_labels_escaped(protocol):
+    label = "Pain <\"&'>"
+    metrics = tuple(replace(m, label=label) for m in protocol.metrics)
+    edited = replace(protocol, metrics=metrics)
+    result = analyse_trial(edited, diary(edited)).primary
+    posterior = posterior_chart(result)
+    root = ElementTree.fromstring(posterior)
+    assert root.get("aria-label") == f"Posterior of the change in {label}"
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "no change" in texts
+    assert any(t is not None and t.startswith("MCID (") for t in texts)
+    diagram = ElementTree.fromstring(trial_diagram(edited))
+    texts = [t.text for t in diagram.iter("{http://www.w3.org/2000/svg}text")]
+    assert f"reassessment {edited.reassessment_date.isoformat()}" in texts

@@ -5,9 +5,11 @@ import subprocess
 
 import pytest
 import textstat
+from django.utils.html import escape
 
 from ldntrial import data
-from ldntrial.reports.handout import handout_html, handout_pdf, handout_text
+from ldntrial.reports.handout import handout_css, handout_html, handout_text
+from ldntrial.reports.pdf import html_to_pdf
 from tests.core.evidence.builders import NUMBER, numbers_in_records, summary
 
 
@@ -50,7 +52,7 @@ def test_the_handout_warns_about_opioids():
 
 
 def test_the_handout_pdf_renders_with_the_key_numbers_and_the_warning(tmp_path):
-    pdf = handout_pdf(handout_html(summary("fibromyalgia"), data.ldn_profile()))
+    pdf = html_to_pdf(handout_html(summary("fibromyalgia"), data.ldn_profile()))
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "handout.pdf"
     path.write_bytes(pdf)
@@ -61,3 +63,17 @@ def test_the_handout_pdf_renders_with_the_key_numbers_and_the_warning(tmp_path):
     assert "22 out of 49" in flat
     assert "14 out of 50" in flat
     assert "Naltrexone blocks opioid medicines" in flat
+
+
+def test_a_script_in_the_patient_label_is_text_in_the_handout():
+    label = "\"><script>alert('label')</script>"
+    html = handout_html(summary("fibromyalgia"), data.ldn_profile(), patient_label=label)
+    assert label not in html
+    assert f"For: {escape(label)}" in html
+    assert "<script" not in html
+
+
+def test_the_handout_holds_its_stylesheet_as_handout_css_gives_it():
+    html = handout_html(summary("crps"), data.ldn_profile())
+    assert re.findall(r"<style>(.*?)</style>", html, re.DOTALL) == [handout_css()]
+    assert '"DejaVu Sans"' in handout_css()  # the stylesheet is not escaped as text

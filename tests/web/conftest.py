@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.clinic import services
-from ldntrial.web.clinic.models import Patient, Trial
+from ldntrial.web.clinic.models import DiaryEntry, Patient, Trial
 from ldntrial.web.clinic.queries import today_for
 
 PASSWORD = "correct horse battery staple 42"
@@ -87,6 +88,19 @@ def start_trial_for(patient: Patient, by: User, *, days_ago: int = 20, condition
     services.start_trial(by=by, trial=trial)
     trial.refresh_from_db()
     return trial
+
+
+class DiaryFields(TypedDict, total=False):
+    """What a patient fills in on a diary day (``services.submit_diary``)."""
+
+    scores: dict[str, Any]
+    dose_taken: bool | None
+    dose_time: dt.time | None
+    side_effects: list[str]
+    side_effect_other: str
+    note: str
+    correction_reason: str
+    client_key: uuid.UUID
 
 
 class World:
@@ -156,9 +170,11 @@ class World:
             day += dt.timedelta(days=1)
         return trial
 
-    def diary(self, trial: Trial, by: User, day: dt.date, **overrides: object) -> object:
+    def diary(
+        self, trial: Trial, by: User, day: dt.date, **overrides: Unpack[DiaryFields]
+    ) -> tuple[DiaryEntry, bool]:
         dosing = day >= trial.protocol().first_dose_date
-        fields: dict[str, object] = {
+        fields: DiaryFields = {
             "scores": {"pain": 6, "sleep_quality": 5, "function": 4},
             "dose_taken": True if dosing else None,
             "dose_time": dt.time(22, 0) if dosing else None,
@@ -166,7 +182,7 @@ class World:
             "client_key": uuid.uuid4(),
         }
         fields.update(overrides)
-        return services.submit_diary(by=by, trial=trial, day=day, today=day, **fields)  # type: ignore[arg-type]
+        return services.submit_diary(by=by, trial=trial, day=day, today=day, **fields)
 
 
 # Web tests run at a fixed instant (time moves on from it), so that "today" never depends on

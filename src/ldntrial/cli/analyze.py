@@ -25,7 +25,7 @@ from ldntrial.core.trial.protocol import Protocol
 from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitSummary
 from ldntrial.interop.csv_io import read_diary
 from ldntrial.reports.pdf import html_to_pdf
-from ldntrial.reports.trial_report import report_html
+from ldntrial.reports.trial_report import build_report, report_document
 
 
 @app.command()
@@ -80,13 +80,13 @@ def analyze(
         for analysis, rows in zip(analyses, observations, strict=True)
     ]
     if pdf:
-        html = report_html(
+        report = build_report(
             analyses[0],
             decisions[0],
             observations[0],
             condition_name=data.conditions().get(protocol.condition).name,
         )
-        write_atomically(pdf, html_to_pdf(html))
+        write_atomically(pdf, html_to_pdf(report_document(report)))
     if as_json:
         for path, analysis, decision in zip(diaries, analyses, decisions, strict=True):
             record = {"diary": str(path), **analysis_record(analysis, decision)}

@@ -1,4 +1,5 @@
-"""The patient handout per condition: plain words, natural frequencies, HTML and PDF.
+"""The patient handout per condition: plain words, natural frequencies; one HTML document
+(``reports/handout.html``) for the page and the PDF.
 
 Sentences are kept short (a reading grade of about 8 is checked in a test). Every number comes
 from a study record, the LDN profile or the evidence context.
@@ -6,13 +7,11 @@ from a study record, the LDN profile or the evidence context.
 
 from __future__ import annotations
 
-from html import escape
-
 from ldntrial.core.evidence.grading import Certainty
 from ldntrial.core.evidence.studies import Direction, Study
 from ldntrial.core.evidence.summary import Summary
 from ldntrial.core.trial.drug import LdnProfile
-from ldntrial.reports.pdf import html_to_pdf
+from ldntrial.reports.rendering import render
 
 PLAIN_CERTAINTY = {
     None: "There are no studies of LDN in this condition yet.",
@@ -133,43 +132,27 @@ def _largest(study: Study) -> list[str]:
     return lines
 
 
-HANDOUT_CSS = """
-@page { size: A4; margin: 18mm;
-  @bottom-center { content: counter(page); font-family: sans-serif; font-size: 9pt; } }
-body { font-family: "DejaVu Sans", sans-serif; font-size: 11.5pt; line-height: 1.5;
-  color: #1d2733; max-width: 46rem; margin: 0 auto; }
-h1 { font-size: 18pt; margin-bottom: 4pt; }
-h2 { font-size: 13pt; margin: 14pt 0 4pt; color: #1f5fa8; }
-p { margin: 3pt 0; }
-.refs { font-size: 8.5pt; color: #444; }
-.refs a { color: #444; word-break: break-all; }
-"""
-
-
 def handout_html(summary: Summary, profile: LdnProfile, *, patient_label: str | None = None) -> str:
-    sections = handout_sections(summary, profile)
-    body = []
-    for heading, paragraphs in sections:
-        body.append(f"<h2>{escape(heading)}</h2>")
-        body.extend(f"<p>{escape(p)}</p>" for p in paragraphs)
+    """The handout as one self-contained HTML document (``reports/handout.html``), for the page
+    and the PDF alike."""
     sources = sorted(
         {(s.citation.text(), s.urls[0]) for s in (*summary.trials, *summary.other_studies)}
     )
-    refs = "".join(
-        f'<li>{escape(text)} <a href="{escape(url)}">{escape(url)}</a></li>'
-        for text, url in sources
+    return render(
+        "reports/handout.html",
+        {
+            "condition": summary.condition.name,
+            "patient_label": patient_label or "",
+            "sections": handout_sections(summary, profile),
+            "sources": sources,
+        },
     )
-    who = f"<p class='who'>For: {escape(patient_label)}</p>" if patient_label else ""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>LDN and {escape(summary.condition.name)}: what you need to know</title>
-<style>{HANDOUT_CSS}</style></head><body>
-<h1>LDN and {escape(summary.condition.name)}: what you need to know</h1>
-{who}
-{"".join(body)}
-<h2>Where these facts come from</h2>
-<ol class="refs">{refs}</ol>
-</body></html>"""
+
+
+def handout_css() -> str:
+    """The handout's stylesheet exactly as its one ``<style>`` element holds it (the page allows
+    that element by its hash)."""
+    return render("reports/handout.css", {})
 
 
 def handout_text(summary: Summary, profile: LdnProfile) -> str:
@@ -178,7 +161,3 @@ def handout_text(summary: Summary, profile: LdnProfile) -> str:
         f"{heading}.\n" + "\n".join(paragraphs)
         for heading, paragraphs in handout_sections(summary, profile)
     )
-
-
-def handout_pdf(html: str) -> bytes:
-    return html_to_pdf(html)

@@ -1,4 +1,10 @@
-"""The reassessment report: one HTML document for the web page and the PDF, with SVG charts.
+"""The reassessment report: one partial shared by the web page and the PDF, with SVG charts.
+
+``build_report`` turns the analysis, the decision and the signature into a ``TrialReport`` of
+text (numbers and dates formatted here: see ``reports.rendering``). The partial
+``reports/_trial_report.html`` lays it out; the PDF document (``report_document``) and the web
+page (``clinic/reassessment.html``) both include that one partial. Autoescaping escapes every
+value; the charts' SVG is the only markup that enters unescaped (``_chart``).
 
 Open-label results are always labelled as change from baseline that includes placebo response
 and regression to the mean.
@@ -9,19 +15,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
 
 from ldntrial.core.analysis.decision import Decision, Outcome
 from ldntrial.core.analysis.trial import MetricResult, Observation, TrialAnalysis
 from ldntrial.core.trial.protocol import Protocol
 from ldntrial.core.trial.visit_measures import PegScore, VisitSummary
-from ldntrial.reports.charts import PHASE_FILL, Series, daily_chart
+from ldntrial.reports.charts import Series, daily_chart, posterior_chart, trial_diagram
+from ldntrial.reports.rendering import render
 
 OUTCOME_WORDS = {
     Outcome.CONTINUE: "continue LDN",
     Outcome.ADJUST: "adjust (dose, timing or length of the trial)",
     Outcome.STOP: "stop LDN",
 }
+
+Rows = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -35,7 +45,7 @@ class Signature:
 
 @dataclass(frozen=True)
 class AmendmentMark:
-    """An amendment as the report shows it: on the diagram and under the fingerprint."""
+    """An amendment as the report shows it: on the diagram and in a table under it."""
 
     version: int
     on: dt.date
@@ -43,6 +53,75 @@ class AmendmentMark:
     reason: str
     fingerprint: str
     parent_fingerprint: str
+
+    @property
+    def fingerprints(self) -> str:
+        return f"{self.parent_fingerprint[:12]}… → {self.fingerprint[:12]}…"
+
+
+@dataclass(frozen=True)
+class SignedDecision:
+    outcome: str
+    override_reason: str
+    signer: str
+    signed_at: str
+    valid: bool
+
+
+@dataclass(frozen=True)
+class MetricSection:
+    label: str
+    primary: bool
+    daily_chart: SafeString
+    means: str
+    better: str
+    sufficiency: str
+    sufficiency_reason: str
+    posterior_chart: SafeString
+    rows: Rows
+
+
+@dataclass(frozen=True)
+class SideEffectRow:
+    name: str
+    days: str
+    first: str
+    last: str
+    course: str
+
+
+@dataclass(frozen=True)
+class TrialReport:
+    """What the report shows, as text, in the order the partial shows it."""
+
+    patient_label: str
+    condition: str
+    design: str
+    start: str
+    reassessment: str
+    fingerprint: str
+    locked_at: str
+    label: str
+    success: str
+    methods: str
+    diagram: SafeString
+    metrics: tuple[MetricSection, ...]
+    visit_rows: Rows
+    side_effects: tuple[SideEffectRow, ...]
+    adherence: str
+    outcome: str
+    rule: str
+    explanation: str
+    signature: SignedDecision | None
+    amendments: tuple[AmendmentMark, ...] = ()
+
+
+def _chart(svg: str) -> SafeString:
+    # The one place markup enters the report unescaped. It is safe because the SVG is written
+    # by our own code (reports.charts) from numbers, dates and fixed enum values, and every
+    # label it carries (metric names, dose steps, the MCID) is escaped there; nothing a user
+    # typed reaches it unescaped (tests/reports/test_charts.py, test_report_escaping.py).
+    return mark_safe(svg)  # noqa: S308 -- escaped where it is written, as said above
 
 
 def _pct(p: float | None) -> str:
@@ -53,107 +132,68 @@ def _pts(x: float | None) -> str:
     return "–" if x is None else f"{x:+.2f}"
 
 
-def trial_diagram(
-    protocol: Protocol, width: int = 640, amendments: Sequence[AmendmentMark] = ()
-) -> str:
-    """A CENT-style diagram: phases as bands with dates, dose steps above them, and each
-    amendment as a dashed red line with its number."""
-    first, last = protocol.start_date, protocol.reassessment_date
-    span = max((last - first).days + 1, 1)
+def _mean(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1f}"
 
-    def x(day: dt.date) -> float:
-        return 10 + (width - 20) * (day - first).days / span
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 110" role="img" '
-        'aria-label="Trial diagram: phases, dates and doses">'
-    ]
-    for phase in protocol.phases():
-        x0, x1 = x(phase.first), x(phase.last + dt.timedelta(days=1))
-        parts.append(
-            f'<rect x="{x0:.1f}" y="50" width="{x1 - x0:.1f}" height="26" '
-            f'fill="{PHASE_FILL[phase.kind]}" stroke="#9aa5b1" stroke-width="0.5"/>'
-            f'<text x="{x0 + 4:.1f}" y="67" font-size="11">{phase.kind.value} '
-            f"({phase.days} d)</text>"
-            f'<text x="{x0:.1f}" y="92" font-size="9" fill="#555">{phase.first.isoformat()}</text>'
-        )
-    parts.append(
-        f'<text x="{x(last):.1f}" y="106" font-size="9" fill="#555" text-anchor="end">'
-        f"reassessment {last.isoformat()}</text>"
+def build_report(
+    analysis: TrialAnalysis,
+    decision: Decision,
+    observations: Sequence[Observation],
+    *,
+    patient_label: str | None = None,
+    condition_name: str = "",
+    signature: Signature | None = None,
+    amendments: Sequence[AmendmentMark] = (),
+) -> TrialReport:
+    p = analysis.protocol
+    adherence = decision.adherence
+    return TrialReport(
+        patient_label=patient_label or "",
+        condition=condition_name,
+        design=p.design.value.replace("_", " "),
+        start=p.start_date.isoformat(),
+        reassessment=p.reassessment_date.isoformat(),
+        fingerprint=p.fingerprint,
+        locked_at=p.locked_at.isoformat() if p.locked_at else "",
+        label=analysis.label,
+        success=p.success.describe(p.primary),
+        methods=analysis.methods,
+        diagram=_chart(trial_diagram(p, amendments=[(m.version, m.on) for m in amendments])),
+        amendments=tuple(amendments),
+        metrics=tuple(_metric_section(p, r, observations) for r in analysis.metrics),
+        visit_rows=_visit_rows(decision.visits),
+        side_effects=tuple(
+            SideEffectRow(
+                name=e.name.replace("_", " "),
+                days=str(e.days_reported),
+                first=e.first.isoformat(),
+                last=e.last.isoformat(),
+                course="settled" if e.settled else "still reported",
+            )
+            for e in decision.side_effects
+        ),
+        adherence=(
+            f"Doses taken on {adherence.taken} of {adherence.reported} reported days "
+            f"({_pct(adherence.share)})."
+            if adherence.reported
+            else "No doses reported."
+        ),
+        outcome=OUTCOME_WORDS[decision.outcome],
+        rule=decision.rule.value.replace("_", " "),
+        explanation=decision.explanation,
+        signature=None if signature is None else _signed(signature),
     )
-    for step in protocol.titration.steps:
-        parts.append(
-            f'<line x1="{x(step.start):.1f}" x2="{x(step.start):.1f}" y1="30" y2="50" '
-            'stroke="#1f5fa8"/>'
-            f'<text x="{x(step.start) + 2:.1f}" y="28" font-size="10" fill="#1f5fa8">'
-            f"{escape(str(step.dose))} {step.timing.value}</text>"
-        )
-    for mark in amendments:
-        parts.append(
-            f'<line x1="{x(mark.on):.1f}" x2="{x(mark.on):.1f}" y1="8" y2="80" stroke="#a3261b" '
-            'stroke-dasharray="3 2" class="amendment"/>'
-            f'<text x="{x(mark.on) + 2:.1f}" y="14" font-size="9" fill="#a3261b">'
-            f"amendment {mark.version}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
-def posterior_chart(result: MetricResult, width: int = 640, height: int = 180) -> str:
-    """The posterior of the change from baseline, with zero and the MCID marked."""
-    if not result.density:
-        return ""
-    xs = [p[0] for p in result.density]
-    ys = [p[1] for p in result.density]
-    x_min, x_max, y_max = min(xs), max(xs), max(ys) or 1.0
-    left, right, top, bottom = 30, 10, 10, 30
-
-    def sx(v: float) -> float:
-        return left + (width - left - right) * (v - x_min) / (x_max - x_min)
-
-    def sy(v: float) -> float:
-        return top + (height - top - bottom) * (1 - v / y_max)
-
-    path = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in result.density)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Posterior of the change in {escape(result.metric.label)}">',
-        f'<polyline points="{path}" fill="none" stroke="#1f5fa8" stroke-width="2"/>',
-    ]
-    marks = [(0.0, "no change", "#555")]
-    if result.metric.key and "points" in result.mcid_text:
-        points = float(result.mcid_text.split()[0])
-        marks.append((result.better_sign * points, f"MCID ({result.mcid_text})", "#a3261b"))
-    elif result.baseline_mean is not None and "%" in result.mcid_text:
-        share = float(result.mcid_text.split("%")[0]) / 100
-        marks.append(
-            (
-                result.better_sign * share * result.baseline_mean,
-                f"MCID ({result.mcid_text}, about {share * result.baseline_mean:.1f} points)",
-                "#a3261b",
-            )
-        )
-    for value, label, colour in marks:
-        if x_min <= value <= x_max:
-            parts.append(
-                f'<line x1="{sx(value):.1f}" x2="{sx(value):.1f}" y1="{top}" '
-                f'y2="{height - bottom}" stroke="{colour}" stroke-dasharray="4 3"/>'
-                f'<text x="{sx(value) + 3:.1f}" y="{top + 12}" font-size="10" '
-                f'fill="{colour}">{escape(label)}</text>'
-            )
-    for tick in range(int(x_min) - 1, int(x_max) + 2):
-        if x_min <= tick <= x_max:
-            parts.append(
-                f'<text x="{sx(tick):.1f}" y="{height - 10}" font-size="10" '
-                f'text-anchor="middle" fill="#555">{tick:+d}</text>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)
+def report_document(report: TrialReport) -> str:
+    """The report as a whole HTML document, for the PDF (``reports.pdf.html_to_pdf``)."""
+    return render("reports/trial_report.html", {"report": report})
 
 
 def _metric_section(
     protocol: Protocol, result: MetricResult, observations: Sequence[Observation]
-) -> str:
+) -> MetricSection:
     points = [
         (o.day, int(o.values[result.metric.key]))
         for o in observations
@@ -173,16 +213,6 @@ def _metric_section(
         means=phase_means,
         steps=[(s.start, str(s.dose)) for s in protocol.titration.steps],
     )
-    means = (
-        f"Observed means: baseline {result.baseline_mean:.1f}"
-        if result.baseline_mean is not None
-        else "Observed means: baseline –"
-    )
-    means += (
-        f", maintenance {result.maintenance_mean:.1f}"
-        if result.maintenance_mean is not None
-        else ", maintenance –"
-    )
     rows = [
         ("Change from baseline (posterior mean)", _pts(result.effect_mean)),
         (
@@ -196,109 +226,19 @@ def _metric_section(
         ("P(relative improvement of at least 30%)", _pct(result.p_relative_30)),
         ("P(worse by at least 1 point)", _pct(result.p_worse_1)),
     ] + [(f"Band: {b.label}", _pct(b.probability)) for b in result.bands]
-    table = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
-    primary = " (primary)" if result.metric.key == protocol.primary_metric else ""
-    return (
-        f"<h2>{escape(result.metric.label)}{primary}</h2>"
-        f'<div class="chart">{chart}</div>'
-        f"<p class='muted'>{escape(means)}. {result.metric.better.value.capitalize()} is better. "
-        f"Data: {escape(result.sufficiency.value)} ({escape(result.sufficiency_reason)}).</p>"
-        f'<div class="chart">{posterior_chart(result)}</div>'
-        f'<table class="probs">{table}</table>'
-    )
-
-
-REPORT_CSS = """
-@page { size: A4; margin: 15mm;
-  @bottom-center { content: counter(page); font-family: sans-serif; font-size: 8pt; } }
-body { font-family: "DejaVu Sans", sans-serif; font-size: 10pt; color: #1d2733; }
-h1 { font-size: 16pt; } h2 { font-size: 12pt; margin-top: 14pt; color: #1f5fa8; }
-.chart svg { width: 100%; height: auto; }
-table { border-collapse: collapse; width: 100%; }
-td, th { border-bottom: 1px solid #d8dee6; padding: 2pt 4pt; text-align: left; }
-.label { background: #fdf3e1; padding: 4pt 6pt; border-left: 3pt solid #8a5a00; }
-.muted { color: #5b6673; } .fingerprint { font-family: monospace; font-size: 8pt; }
-.decision { border: 1px solid #1f5fa8; padding: 6pt; }
-.invalid { color: #a3261b; font-weight: bold; }
-"""
-
-
-def report_html(
-    analysis: TrialAnalysis,
-    decision: Decision,
-    observations: Sequence[Observation],
-    *,
-    patient_label: str | None = None,
-    condition_name: str = "",
-    signature: Signature | None = None,
-    amendments: Sequence[AmendmentMark] = (),
-) -> str:
-    p = analysis.protocol
-    header = (
-        f"<h1>LDN trial reassessment{' · ' + escape(patient_label) if patient_label else ''}</h1>"
-        f"<p>{escape(condition_name)} · {escape(p.design.value.replace('_', ' '))} · "
-        f"{p.start_date.isoformat()} to {p.reassessment_date.isoformat()}</p>"
-        f"<p class='fingerprint'>Protocol fingerprint {p.fingerprint}"
-        f"{' · locked ' + p.locked_at.isoformat() if p.locked_at else ' · NOT LOCKED'}</p>"
-        f"<p class='label'>{escape(analysis.label)}</p>"
-        f"<p>Success, fixed in advance: {escape(p.success.describe(p.primary))}.</p>"
-        f"<p class='muted' id='methods'>Method: {escape(analysis.methods)}</p>"
-    )
-    diagram = (
-        f'<h2>Trial diagram</h2><div class="chart">{trial_diagram(p, amendments=amendments)}'
-        f"</div>{_amendments_html(amendments)}"
-    )
-    metrics = "".join(_metric_section(p, r, observations) for r in analysis.metrics)
-    metrics += _visits_section(decision.visits)
-    effects = (
-        "".join(
-            f"<tr><td>{escape(e.name.replace('_', ' '))}</td><td>{e.days_reported}</td>"
-            f"<td>{e.first.isoformat()}</td><td>{e.last.isoformat()}</td>"
-            f"<td>{'settled' if e.settled else 'still reported'}</td></tr>"
-            for e in decision.side_effects
-        )
-        or "<tr><td colspan='5'>None reported.</td></tr>"
-    )
-    adherence = decision.adherence
-    adherence_text = (
-        f"Doses taken on {adherence.taken} of {adherence.reported} reported days "
-        f"({_pct(adherence.share)})."
-        if adherence.reported
-        else "No doses reported."
-    )
-    decision_html = (
-        "<h2>Side effects</h2><table><tr><th>Side effect</th><th>Days</th><th>First</th>"
-        f"<th>Last</th><th>Course</th></tr>{effects}</table>"
-        f"<h2>Adherence</h2><p>{escape(adherence_text)}</p>"
-        "<h2>Decision</h2>"
-        f"<div class='decision'><p>Suggested by the protocol's rules: "
-        f"<strong>{escape(OUTCOME_WORDS[decision.outcome])}</strong> "
-        f"(rule: {escape(decision.rule.value.replace('_', ' '))}).</p>"
-        f"<p>{escape(decision.explanation)}</p>{_signature_html(signature)}</div>"
-    )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>LDN trial reassessment</title><style>{REPORT_CSS}</style></head><body>"
-        f"{header}{diagram}{metrics}{decision_html}</body></html>"
-    )
-
-
-def _amendments_html(amendments: Sequence[AmendmentMark]) -> str:
-    """The amendments under the diagram, and how the analysis treats them (decision 0020)."""
-    if not amendments:
-        return ""
-    rows = "".join(
-        f"<tr><td>{m.version}</td><td>{m.on.isoformat()}</td><td>{escape(m.what)}</td>"
-        f"<td>{escape(m.reason)}</td><td class='fingerprint'>{m.parent_fingerprint[:12]}… → "
-        f"{m.fingerprint[:12]}…</td></tr>"
-        for m in amendments
-    )
-    return (
-        "<table id='amendments'><tr><th>Amendment</th><th>From</th><th>Change</th>"
-        f"<th>Reason</th><th>Fingerprint (amended → new)</th></tr>{rows}</table>"
-        "<p class='muted'>The analysis uses the phases of the version in effect: baseline as "
-        "locked, titration until the final dose of the amended schedule, maintenance on it. "
-        "Success criterion, metrics and analysis settings are those locked at the start.</p>"
+    return MetricSection(
+        label=result.metric.label,
+        primary=result.metric.key == protocol.primary_metric,
+        daily_chart=_chart(chart),
+        means=(
+            f"Observed means: baseline {_mean(result.baseline_mean)}, "
+            f"maintenance {_mean(result.maintenance_mean)}"
+        ),
+        better=result.metric.better.value.capitalize(),
+        sufficiency=result.sufficiency.value,
+        sufficiency_reason=result.sufficiency_reason,
+        posterior_chart=_chart(posterior_chart(result)),
+        rows=tuple(rows),
     )
 
 
@@ -311,37 +251,25 @@ def _peg_text(score: PegScore | None) -> str:
     )
 
 
-def _visits_section(visits: VisitSummary) -> str:
+def _visit_rows(visits: VisitSummary) -> Rows:
     """The PEG at baseline and reassessment and the patient's global impression of change."""
     change = "–" if visits.peg_change is None else f"{visits.peg_change:+.1f}"
     pgic = "not recorded" if visits.pgic is None else visits.pgic.value.replace("_", " ")
-    rows = [
+    return (
         ("PEG at baseline (0-10, mean of 3 items)", _peg_text(visits.baseline_peg)),
         ("PEG at reassessment", _peg_text(visits.reassessment_peg)),
         ("PEG change (negative: better)", change),
         ("Patient's global impression of change (PGIC)", pgic),
-    ]
-    table = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
-    return f"<h2>Visit measures</h2><table class='probs' id='visit-measures'>{table}</table>"
+    )
 
 
-def _signature_html(signature: Signature | None) -> str:
-    if signature is None:
-        return "<p class='muted'>Not yet signed by the clinician.</p>"
-    status = (
-        "valid"
-        if signature.valid
-        else "<span class='invalid'>INVALID: the signed content has changed since signing</span>"
-    )
-    override = (
-        f" Override reason: {escape(signature.override_reason)}."
-        if signature.override_reason
-        else ""
-    )
-    return (
-        f"<p>Clinician's decision: <strong>{escape(OUTCOME_WORDS[signature.final_outcome])}"
-        f"</strong>.{override}</p><p>Signed by {escape(signature.signer)} at "
-        f"{signature.signed_at.isoformat()} · signature {status}</p>"
+def _signed(signature: Signature) -> SignedDecision:
+    return SignedDecision(
+        outcome=OUTCOME_WORDS[signature.final_outcome],
+        override_reason=signature.override_reason,
+        signer=signature.signer,
+        signed_at=signature.signed_at.isoformat(),
+        valid=signature.valid,
     )
 
 

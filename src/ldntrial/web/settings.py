@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ldntrial.reports.rendering import TEMPLATE_DIR as REPORT_TEMPLATES
 from ldntrial.web import config
 
 CONFIG = config.load(os.environ, Path.cwd())
@@ -57,7 +58,9 @@ WSGI_APPLICATION = "ldntrial.web.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # The reports' templates too: pages include the same partials as the PDFs and the CLI,
+        # which render them with their own engine (ldntrial.reports.rendering).
+        "DIRS": [BASE_DIR / "templates", REPORT_TEMPLATES],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

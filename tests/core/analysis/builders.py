@@ -1,13 +1,18 @@
 """Synthetic data for the analysis tests: series from the model itself and diaries of a trial."""
 
 import datetime as dt
+from collections.abc import Collection
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ldntrial.core.analysis.trial import Observation
+from ldntrial.core.trial.protocol import Protocol
+
+Array = NDArray[np.float64]
 
 
-def design(n_base=14, n_maint=57, gap=28):
+def design(n_base: int = 14, n_maint: int = 57, gap: int = 28) -> tuple[Array, Array]:
     """The default protocol's design: baseline, then maintenance after the titration gap left
     out, and a weekly cycle (one 7-day harmonic)."""
     days = np.concatenate([np.arange(n_base), n_base + gap + np.arange(n_maint)]).astype(float)
@@ -16,7 +21,13 @@ def design(n_base=14, n_maint=57, gap=28):
     return days, x.astype(float)
 
 
-def simulate(rng, effect, rho, sigma=1.0, missing=0.1):
+def simulate(
+    rng: np.random.Generator,
+    effect: float,
+    rho: float,
+    sigma: float = 1.0,
+    missing: float = 0.1,
+) -> tuple[Array, Array, Array]:
     """A series from the model itself: AR(1) on every calendar day, some days missing."""
     days, x = design()
     span = int(days[-1]) + 1
@@ -30,10 +41,18 @@ def simulate(rng, effect, rho, sigma=1.0, missing=0.1):
     return days[keep], y[keep], x[keep]
 
 
-def diary(protocol, *, drop=2.0, rho=0.5, seed=3, skip=()):
+def diary(
+    protocol: Protocol,
+    *,
+    drop: float = 2.0,
+    rho: float = 0.5,
+    seed: int = 3,
+    skip: Collection[dt.date] = (),
+) -> list[Observation]:
     rng = np.random.default_rng(seed)
     maintenance = protocol.phases()[-1].first
-    rows, u = [], 0.0
+    rows: list[Observation] = []
+    u = 0.0
     day = protocol.start_date
     while day <= protocol.reassessment_date:
         u = rho * u + rng.normal(0, 0.8)

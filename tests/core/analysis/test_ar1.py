@@ -113,7 +113,7 @@ def test_exact_draws_agree_with_the_mixture():
     assert np.mean(draws) == pytest.approx(post.posterior_mean(1), abs=0.01)
 
 
-def _coverage(rho, effect, trials, rng):
+def _coverage(rho: float, effect: float, trials: int, rng: np.random.Generator) -> float:
     series = [simulate(rng, effect, rho) for _ in range(trials)]
     mixture = fit_batch(series).contrast(np.array([0.0, 1.0, 0.0, 0.0]))
     low, high = mixture.quantile(0.025), mixture.quantile(0.975)

@@ -2,24 +2,26 @@
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 
-from ldntrial.core.analysis.decision import Outcome, Rule, decide
-from ldntrial.core.analysis.trial import analyse_trial
+from ldntrial.core.analysis.decision import Decision, Outcome, Rule, decide
+from ldntrial.core.analysis.trial import Observation, analyse_trial
 from ldntrial.core.errors import InvalidValue
-from ldntrial.core.trial.protocol import CriterionKind, SuccessCriterion
+from ldntrial.core.trial.protocol import CriterionKind, Protocol, SuccessCriterion
 from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitSummary
 from tests.core.analysis.builders import diary
 
 
-def decided(protocol, rows):
+def decided(protocol: Protocol, rows: Sequence[Observation]) -> Decision:
     return decide(analyse_trial(protocol, rows), rows)
 
 
 def test_a_large_fall_meets_the_success_criterion(protocol):
     d = decided(protocol, diary(protocol, drop=4.0))
     assert (d.outcome, d.rule) == (Outcome.CONTINUE, Rule.SUCCESS_CRITERION_MET)
+    assert d.probability_met is not None
     assert d.probability_met >= 0.8
 
 
@@ -48,6 +50,7 @@ def test_low_adherence_makes_the_result_uninterpretable(protocol):
     ]
     d = decided(protocol, rows)
     assert (d.outcome, d.rule) == (Outcome.ADJUST, Rule.LOW_ADHERENCE)
+    assert d.adherence.share is not None
     assert d.adherence.share < 0.8
 
 
@@ -89,7 +92,7 @@ def test_an_empty_diary_is_insufficient(protocol):
 # The global impression of change as a co-criterion (when the protocol says so).
 
 
-def with_pgic_criterion(protocol, level=Pgic.MUCH_IMPROVED):
+def with_pgic_criterion(protocol: Protocol, level: Pgic = Pgic.MUCH_IMPROVED) -> Protocol:
     return dataclasses.replace(
         protocol, success=dataclasses.replace(protocol.success, pgic_at_least=level)
     )

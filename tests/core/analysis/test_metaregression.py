@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from ldntrial.core.analysis.metaregression import meta_regression
 from ldntrial.core.analysis.random_effects import conditional
@@ -10,7 +11,19 @@ from ldntrial.core.errors import InvalidValue
 NAMES = ("intercept", "per_mg", "morning_minus_night")
 
 
-def simulate(rng, n, *, intercept=-1.2, per_mg=-0.3, morning=0.4, tau=0.6):
+Array = NDArray[np.float64]
+
+
+def simulate(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    intercept: float = -1.2,
+    per_mg: float = -0.3,
+    morning: float = 0.4,
+    tau: float = 0.6,
+) -> tuple[Array, Array, Array]:
+    """``n`` patients' effects, their SEs and the design (intercept, dose - 4.5 mg, morning)."""
     dose = rng.choice([1.5, 3.0, 4.5], n)
     am = (rng.random(n) < 0.4).astype(float)
     x = np.column_stack([np.ones(n), dose - 4.5, am])

@@ -3,6 +3,7 @@ their numbers; elsewhere it behaves as the normal-normal model must."""
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from ldntrial.core.analysis.pooling import (
@@ -29,7 +30,13 @@ Y, V = np.asarray(KACKER.yi, dtype=float), np.asarray(KACKER.vi, dtype=float)
 S = np.sqrt(V)
 
 
-def simulated(rng, n, mu=-1.0, tau=0.8):
+Array = NDArray[np.float64]
+
+
+def simulated(
+    rng: np.random.Generator, n: int, mu: float = -1.0, tau: float = 0.8
+) -> tuple[Array, Array]:
+    """``n`` patients' effects and their standard errors, true effects N(mu, tau^2)."""
     s = rng.uniform(0.3, 0.8, n)
     return mu + tau * rng.standard_normal(n) + s * rng.standard_normal(n), s
 
@@ -67,11 +74,11 @@ def test_the_metafor_example_statsmodels_ships_is_reproduced(result):
     assert (low, high) == pytest.approx((result.ci_lb, result.ci_ub), abs=1e-9)
 
 
-def restricted_log_likelihood(y, v, tau2):
+def restricted_log_likelihood(y: Array, v: Array, tau2: float) -> float:
     """REML log-likelihood of tau^2 written out independently (Viechtbauer 2005, eq. 8)."""
     w = 1 / (v + tau2)
     mu = w @ y / w.sum()
-    return -0.5 * (np.log(v + tau2).sum() + np.log(w.sum()) + w @ (y - mu) ** 2)
+    return float(-0.5 * (np.log(v + tau2).sum() + np.log(w.sum()) + w @ (y - mu) ** 2))
 
 
 def test_the_reml_estimate_maximises_the_restricted_likelihood():

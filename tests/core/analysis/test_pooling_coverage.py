@@ -16,7 +16,7 @@ import pytest
 
 from ldntrial.core.analysis.pooling import pool
 from ldntrial.core.registry.flow import completers
-from ldntrial.core.registry.summaries import cohorts
+from ldntrial.core.registry.summaries import PatientSummary, cohorts
 from ldntrial.core.trial.protocol import Design
 from tests.core.registry import builders
 
@@ -34,11 +34,13 @@ STRATA = [
 ]
 
 
-def coverage(population, k, tau, heavy_errors, seed):
+def coverage(
+    population: str, k: int, tau: float, heavy_errors: bool, seed: int
+) -> dict[Design, float]:
     rng = np.random.default_rng(seed)
     hits = dict.fromkeys(TRUE_MEAN, 0)
     for _ in range(REPLICATES):
-        registry = []
+        registry: list[PatientSummary] = []
         for offset, (design, mu) in enumerate(TRUE_MEAN.items()):
             registry += builders.patients(
                 rng,

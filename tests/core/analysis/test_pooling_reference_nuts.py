@@ -3,18 +3,28 @@
 Each check allows five Monte-Carlo standard errors of the NUTS estimate (from its effective
 sample size), so a failure means the two disagree, not that the sampler was unlucky."""
 
+import math
+from collections.abc import Callable
+from typing import SupportsFloat
+
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from ldntrial.core.analysis.pooling import DEFAULT_TAU_PRIOR, pool
-from ldntrial.core.analysis.random_effects import HalfCauchy, NormalPrior
+from ldntrial.core.analysis.random_effects import HalfCauchy, NormalPrior, TauPrior
 from ldntrial.core.trial.instruments import Direction
 
 EIGHT_SCHOOLS_Y = np.array([28, 8, -3, 7, -1, 1, 18, 12.0])  # Rubin 1981
 EIGHT_SCHOOLS_S = np.array([15, 10, 16, 11, 9, 11, 10, 18.0])
 
+Array = NDArray[np.float64]
+Statistic = Callable[[Array], Array]
 
-def nuts(y, s, mu_sd, tau_prior, *, draws=10_000, seed=0):
+
+def nuts(
+    y: Array, s: Array, mu_sd: float, tau_prior: TauPrior, *, draws: int = 10_000, seed: int = 0
+) -> dict[str, Array]:
     """Reference call: NumPyro NUTS, non-centred, 2 chains x (2,000 warm-up + ``draws``):
     mu ~ N(0, mu_sd); tau ~ tau_prior; theta = mu + tau z, z ~ N(0, 1); y ~ N(theta, s)."""
     numpyro = pytest.importorskip("numpyro")
@@ -22,7 +32,7 @@ def nuts(y, s, mu_sd, tau_prior, *, draws=10_000, seed=0):
     import numpyro.distributions as dist
     from numpyro.infer import MCMC, NUTS
 
-    def model():
+    def model() -> None:
         mu = numpyro.sample("mu", dist.Normal(0.0, mu_sd))
         if isinstance(tau_prior, HalfCauchy):
             tau = numpyro.sample("tau", dist.HalfCauchy(tau_prior.scale))
@@ -44,7 +54,7 @@ def nuts(y, s, mu_sd, tau_prior, *, draws=10_000, seed=0):
     return {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
 
 
-def mcse(chains, statistic):
+def mcse(chains: Array, statistic: Statistic) -> float:
     """Monte-Carlo SE of a mean (or a tail share) from the chains' effective sample size."""
     from numpyro.diagnostics import effective_sample_size
 
@@ -53,13 +63,24 @@ def mcse(chains, statistic):
     if np.std(values) == 0:
         return resolution
     ess = float(effective_sample_size(values))
-    return max(float(np.std(values)) / np.sqrt(ess), resolution)
+    return max(float(np.std(values)) / math.sqrt(ess), resolution)
 
 
-def close(ours, chains, statistic=lambda c: c, reference=np.mean, floor=0.0):
-    ref = reference(statistic(chains).ravel())
+def close(
+    ours: float,
+    chains: Array,
+    statistic: Statistic = lambda c: c,
+    reference: Callable[[Array], SupportsFloat] = np.mean,
+    floor: float = 0.0,
+) -> None:
+    ref = float(reference(statistic(chains).ravel()))
     bound = 5 * mcse(chains, statistic) + floor
     assert abs(ours - ref) < bound, f"grid {ours:.4f} vs NUTS {ref:.4f} (allowed {bound:.4f})"
+
+
+def below(x: float) -> Statistic:
+    """Whether each draw is below ``x`` (its mean is the share of draws below)."""
+    return lambda c: (c < x).astype(float)
 
 
 @pytest.mark.slow
@@ -86,7 +107,7 @@ def test_eight_schools_agrees_with_nuts():
     close(float(shrunk.mean[0]), theta[..., 0])
     # quantiles: the share of NUTS draws below our quantile is the quantile's level
     for q, ours_q in zip((0.025, 0.975), ours.mean_interval, strict=True):
-        close(q, mu, statistic=lambda c, x=ours_q: (c < x).astype(float))
+        close(q, mu, statistic=below(ours_q))
 
 
 @pytest.mark.slow
@@ -105,14 +126,15 @@ def test_the_default_prior_agrees_with_nuts_on_a_small_registry():
     close(ours.mean_sd, mu, reference=np.std, floor=0.01)
     close(ours.tau_median, tau, reference=np.median, floor=0.01)
     for q, ours_q in zip((0.025, 0.975), ours.tau_interval, strict=True):
-        close(q, tau, statistic=lambda c, x=ours_q: (c < x).astype(float))
+        close(q, tau, statistic=below(ours_q))
     # The predicted share of responders: P(theta_new <= -2), theta_new ~ N(mu, tau) per draw.
     from scipy import stats
 
-    def share(c):
-        return stats.norm.cdf((-2 - c[0]) / c[1])
+    def share(c: Array) -> Array:
+        out: Array = stats.norm.cdf((-2 - c[0]) / c[1])
+        return out
 
-    def responds(c):
+    def responds(c: Array) -> Array:
         return (c <= -2).astype(float)
 
     close(ours.responder_share, np.stack([mu, tau]), statistic=share)

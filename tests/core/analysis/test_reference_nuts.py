@@ -26,7 +26,7 @@ def test_the_grid_agrees_with_nuts_on_the_same_model():
     gaps = jnp.asarray(np.diff(days))
     yj, xj = jnp.asarray(y), jnp.asarray(x)
 
-    def model():
+    def model() -> None:
         # Reference call: NUTS on the identical model (docs/decisions/0017):
         # b flat; p(sigma^2) ~ 1/sigma^2 (flat on log sigma); p(rho) ~ 1/(1 - rho^2) on
         # (-0.98, 0.98); the exact gap-aware AR(1) likelihood.

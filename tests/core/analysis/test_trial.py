@@ -18,6 +18,10 @@ from tests.core.analysis.builders import diary
 
 def test_a_clear_fall_in_pain_is_found_with_its_interval(protocol):
     result = analyse_trial(protocol, diary(protocol)).primary
+    assert result.effect_mean is not None
+    assert result.interval is not None
+    assert result.p_better is not None
+    assert result.p_worse_1 is not None
     assert result.effect_mean == pytest.approx(-2.0, abs=0.6)
     low, high = result.interval
     assert low < result.effect_mean < high < 0
@@ -29,6 +33,8 @@ def test_a_clear_fall_in_pain_is_found_with_its_interval(protocol):
 def test_for_a_metric_where_higher_is_better_a_rise_counts_as_better(protocol):
     sleep = analyse_trial(protocol, diary(protocol)).metrics[1]
     assert sleep.metric.key == "sleep_quality"
+    assert sleep.effect_mean is not None
+    assert sleep.p_better is not None
     assert sleep.effect_mean > 0
     assert sleep.p_better > 0.9
 
@@ -74,6 +80,8 @@ def test_a_trend_is_estimated_when_the_protocol_asks(protocol):
     analysis = analyse_trial(trended, diary(protocol))
     assert "A linear trend over the whole trial is estimated" in analysis.methods
     plain = analyse_trial(protocol, diary(protocol)).primary
+    assert analysis.primary.interval is not None
+    assert plain.interval is not None
     low, high = analysis.primary.interval
     assert high - low > plain.interval[1] - plain.interval[0]  # the price of the trend
 
@@ -91,7 +99,7 @@ def test_missing_days_are_simply_missing(protocol):
 def test_many_patients_are_analysed_in_one_call(protocol):
     results = analyse_trials([(protocol, diary(protocol, seed=s)) for s in range(5)])
     assert len(results) == 5
-    assert all(r.primary.p_better > 0.9 for r in results)
+    assert all(r.primary.p_better is not None and r.primary.p_better > 0.9 for r in results)
 
 
 def test_a_batch_gives_each_trial_the_numbers_it_gets_alone(

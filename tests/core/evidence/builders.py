@@ -3,10 +3,10 @@
 import re
 
 from ldntrial import data
-from ldntrial.core.evidence.summary import summarise
+from ldntrial.core.evidence.summary import Summary, summarise
 
 
-def summary(condition):
+def summary(condition: str) -> Summary:
     return summarise(
         condition,
         library=data.studies(),
@@ -18,7 +18,7 @@ def summary(condition):
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 
-def numbers_in_records(condition):
+def numbers_in_records(condition: str) -> set[str]:
     """Every number that a record, the context or the grading of this condition can give."""
     s = summary(condition)
     text = " ".join(

@@ -1,22 +1,25 @@
 """Certainty grading: each rule on its own, on constructed study sets."""
 
+from typing import Any
+
 import pytest
 
-from ldntrial.core.evidence.grading import Certainty, Domain, grade
+from ldntrial.core.evidence.grading import Certainty, Domain, Grade, grade
 from ldntrial.core.evidence.studies import parse_studies
 
 URL = ["https://example.org/study"]
 
 
 def study(
-    key,
-    design="rct_parallel",
-    n=500,
-    direction="no_difference",
-    blinding="double",
-    comparator="placebo",
-    washout=None,
-):
+    key: str,
+    design: str = "rct_parallel",
+    n: int = 500,
+    direction: str = "no_difference",
+    blinding: str | None = "double",
+    comparator: str = "placebo",
+    washout: bool | None = None,
+) -> dict[str, Any]:
+    """A study record as studies.yaml holds it."""
     return {
         "key": key,
         "short": key,
@@ -34,14 +37,14 @@ def study(
     }
 
 
-def graded(*records):
+def graded(*records: dict[str, Any]) -> Grade:
     library = parse_studies(
         {"schema": "ldntrial.studies/1", "studies": list(records)}, conditions={"fibromyalgia"}
     )
     return grade(library.studies.values())
 
 
-def domains(g):
+def domains(g: Grade) -> list[tuple[Domain, int]]:
     return [(d.domain, d.levels) for d in g.downgrades]
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 from collections.abc import Callable
+from typing import TypedDict, Unpack
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ldntrial.core.doses import Dose
 from ldntrial.core.registry.summaries import Completion, PatientSummary, StopReason
@@ -30,7 +33,27 @@ def key(number: int) -> str:
     return f"patient-{number:08d}"
 
 
-def summary(**changes: object) -> PatientSummary:
+class SummaryChanges(TypedDict, total=False):
+    """The fields of a ``PatientSummary`` a test may change."""
+
+    patient_key: str
+    protocol_fingerprint: str
+    condition: str
+    design: Design
+    metric: str
+    better: Direction
+    mcid: float
+    status: Completion
+    stop_reason: StopReason | None
+    effect: float | None
+    effect_sd: float | None
+    dose: Dose | None
+    timing: Timing | None
+    diary_days: int
+    side_effects: tuple[tuple[SideEffect, int | None], ...]
+
+
+def summary(**changes: Unpack[SummaryChanges]) -> PatientSummary:
     """Ana's completed open-label pain summary, with ``changes``."""
     base = PatientSummary(
         patient_key=ANA,
@@ -51,29 +74,30 @@ def summary(**changes: object) -> PatientSummary:
 
 
 # Populations of true effects the pooling model does not assume (and one that it does).
-def normal(rng: np.random.Generator, mu: float, tau: float, k: int) -> np.ndarray:
+def normal(rng: np.random.Generator, mu: float, tau: float, k: int) -> NDArray[np.float64]:
     return mu + tau * rng.standard_normal(k)
 
 
-def responders(rng: np.random.Generator, mu: float, tau: float, k: int) -> np.ndarray:
+def responders(rng: np.random.Generator, mu: float, tau: float, k: int) -> NDArray[np.float64]:
     """40% responders and 60% non-responders, with mean mu and SD tau."""
     p = 0.4
     gap = tau * np.sqrt(1 - 0.2**2) / np.sqrt(p * (1 - p))
     hit = rng.random(k) < p
-    return np.where(hit, mu - (1 - p) * gap, mu + p * gap) + 0.2 * tau * rng.standard_normal(k)
+    out: NDArray[np.float64] = np.where(hit, mu - (1 - p) * gap, mu + p * gap)
+    return out + 0.2 * tau * rng.standard_normal(k)
 
 
-def heavy_tailed(rng: np.random.Generator, mu: float, tau: float, k: int) -> np.ndarray:
+def heavy_tailed(rng: np.random.Generator, mu: float, tau: float, k: int) -> NDArray[np.float64]:
     """Student t with 3 degrees of freedom, scaled to SD tau."""
-    return mu + tau * rng.standard_t(3, k) / np.sqrt(3)
+    return mu + tau * rng.standard_t(3, k) / math.sqrt(3)
 
 
-def skewed(rng: np.random.Generator, mu: float, tau: float, k: int) -> np.ndarray:
+def skewed(rng: np.random.Generator, mu: float, tau: float, k: int) -> NDArray[np.float64]:
     """A long tail of large improvements (shifted exponential), mean mu, SD tau."""
     return mu - tau * (rng.exponential(1.0, k) - 1)
 
 
-Population = Callable[[np.random.Generator, float, float, int], np.ndarray]
+Population = Callable[[np.random.Generator, float, float, int], NDArray[np.float64]]
 
 
 def patients(

@@ -31,6 +31,8 @@ def test_each_design_is_pooled_on_its_own_and_recovers_its_own_mean():
     found = {s.stratum.design: s for s in analyse(mixed_registry())}
     assert set(found) == {Design.OPEN_LABEL, Design.BLINDED_N_OF_1}
     opened, blinded = found[Design.OPEN_LABEL], found[Design.BLINDED_N_OF_1]
+    assert opened.completers is not None
+    assert blinded.completers is not None
     low, high = opened.completers.mean_interval
     assert low < -2.0 < high
     low, high = blinded.completers.mean_interval
@@ -44,11 +46,14 @@ def test_a_stratum_reports_the_flow_both_estimates_and_each_completer():
     (stratum,) = analyse(rows)
     assert stratum.flow.started == 64
     assert stratum.flow.completers == 60
+    assert stratum.completers is not None
+    assert stratum.intention_to_treat is not None
     assert stratum.completers.patients == 60
     assert stratum.intention_to_treat.patients == 63  # the running trial is left out
     assert stratum.imputed == 2
     assert "no change" in stratum.itt_rule
     itt = intention_to_treat(rows)
+    assert itt is not None
     expected = pool(itt.effects, itt.sds, better=stratum.better, mcid=2.0)
     assert stratum.intention_to_treat == expected
     assert [p.patient_key for p in stratum.patients] == sorted(
@@ -81,6 +86,7 @@ def test_protocols_with_different_mcids_are_said_to_differ():
     (stratum,) = analyse(rows)
     assert stratum.mcids_differ
     assert stratum.mcid == pytest.approx(1.75)
+    assert stratum.completers is not None
     assert stratum.completers.mcid == pytest.approx(1.75)
     assert any("different MCIDs" in note for note in stratum.notes)
     one = analyse([dataclasses.replace(r, mcid=2.0) for r in rows])[0]
@@ -92,5 +98,6 @@ def test_the_settings_choose_the_prior():
     rows = [s for s in mixed_registry() if s.design is Design.BLINDED_N_OF_1]
     (default,) = analyse(rows)
     (cauchy,) = analyse(rows, PoolingSettings(tau_prior=HalfCauchy(1.0)))
+    assert cauchy.completers is not None
     assert cauchy.completers.tau_prior == HalfCauchy(1.0)
     assert cauchy.completers != default.completers

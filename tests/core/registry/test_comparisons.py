@@ -70,10 +70,15 @@ def registry(rng, n=600, *, per_mg=-0.3, morning=0.4, better=Direction.LOWER):
 def test_the_meta_regression_on_summaries_recovers_dose_and_timing():
     done = completers(registry(np.random.default_rng(1)))
     model = dose_timing(done, better=Direction.LOWER)
+    assert model.per_mg is not None
+    assert model.morning_minus_night is not None
     assert model.per_mg.interval[0] < -0.3 < model.per_mg.interval[1]
     assert model.morning_minus_night.interval[0] < 0.4 < model.morning_minus_night.interval[1]
-    assert model.p_more_benefit(PER_MG) > 0.99  # for pain, a negative slope is more benefit
-    assert model.p_more_benefit(MORNING) < 0.01  # morning goes with less benefit here
+    more_per_mg, more_morning = model.p_more_benefit(PER_MG), model.p_more_benefit(MORNING)
+    assert more_per_mg is not None
+    assert more_morning is not None
+    assert more_per_mg > 0.99  # for pain, a negative slope is more benefit
+    assert more_morning < 0.01  # morning goes with less benefit here
     assert "4.5 mg taken at night" in model.note
 
 
@@ -97,11 +102,17 @@ def test_each_timing_and_dose_band_is_pooled_on_its_own():
     timings = {g.label: g for g in by_timing(done, better=Direction.LOWER, mcid=2.0)}
     assert set(timings) == {"at night", "in the morning"}
     assert sum(g.patients for g in timings.values()) == len(done)
-    assert timings["in the morning"].estimate.mean > timings["at night"].estimate.mean
+    morning, night = timings["in the morning"].estimate, timings["at night"].estimate
+    assert morning is not None
+    assert night is not None
+    assert morning.mean > night.mean
     bands = {g.label: g for g in by_dose_band(done, better=Direction.LOWER, mcid=2.0)}
     assert bands["below 1.5 mg"].patients == 0
     assert bands["below 1.5 mg"].estimate is None
-    assert bands["4.5 mg or more"].estimate.mean < bands["1.5 to below 4.5 mg"].estimate.mean
+    high, middle = bands["4.5 mg or more"].estimate, bands["1.5 to below 4.5 mg"].estimate
+    assert high is not None
+    assert middle is not None
+    assert high.mean < middle.mean
 
 
 def test_side_effect_incidence_counts_patients_not_days():

@@ -59,6 +59,7 @@ def test_intention_to_treat_counts_every_ended_trial_and_missing_outcomes_as_no_
     rows = registry()
     done = completers(rows)
     itt = intention_to_treat(rows)
+    assert itt is not None
     assert len(itt) == 24  # every trial but the one still running
     assert itt.imputed == 3  # completed without data, stopped for side effects, lost
     stand_in = float(np.median(done.sds))
@@ -74,6 +75,7 @@ def test_intention_to_treat_counts_every_ended_trial_and_missing_outcomes_as_no_
 def test_intention_to_treat_is_nearer_no_change_than_the_completers_estimate():
     rows = registry()
     done, itt = completers(rows), intention_to_treat(rows)
+    assert itt is not None
     on_completers = pool(done.effects, done.sds, better=done.summaries[0].better, mcid=2.0)
     on_all = pool(itt.effects, itt.sds, better=done.summaries[0].better, mcid=2.0)
     assert on_completers.mean < on_all.mean < 0

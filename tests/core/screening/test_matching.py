@@ -1,5 +1,7 @@
 """The matcher on a small catalogue and vocabulary written here, so each behaviour is visible."""
 
+from typing import Any
+
 import pytest
 
 from ldntrial.core.errors import DataFileError
@@ -11,15 +13,16 @@ SOURCE = [{"citation": "test source", "url": "https://example.org/label", "tag":
 
 
 def entry(
-    key,
-    generic,
-    *names,
-    ingredients=None,
-    severity="contraindicated",
-    opioid=True,
-    group="opioid_analgesic",
-    kind="brand",
-):
+    key: str,
+    generic: str,
+    *names: str,
+    ingredients: list[str] | None = None,
+    severity: str = "contraindicated",
+    opioid: bool = True,
+    group: str = "opioid_analgesic",
+    kind: str = "brand",
+) -> dict[str, Any]:
+    """A catalogue entry as medicines.yaml holds it."""
     return {
         "key": key,
         "generic": generic,
@@ -35,7 +38,7 @@ def entry(
     }
 
 
-def non_opioid(key, generic, *names, kind="brand"):
+def non_opioid(key: str, generic: str, *names: str, kind: str = "brand") -> dict[str, Any]:
     return entry(key, generic, *names, severity="info", opioid=False, group="non_opioid", kind=kind)
 
 
@@ -91,7 +94,11 @@ VOCABULARY = parse_vocabulary(
 MATCHER = Matcher(CATALOGUE, VOCABULARY)
 
 
-def matched(text):
+def matched(
+    text: str,
+) -> tuple[list[tuple[str, MatchKind, list[str]]], list[tuple[str, str | None]]]:
+    """The line's matches (words, how, products or names read) and leftovers (words, the brand
+    they follow)."""
     result = MATCHER.match(text)
     return [
         (m.text, m.how, sorted(r.product or r.display for r in m.readings)) for m in result.matches

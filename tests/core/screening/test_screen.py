@@ -3,6 +3,7 @@ as people type them, 150 common medicines, stopped opioids and their intervals, 
 rules, then properties of the screen as a whole."""
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,16 @@ from ldntrial import data
 from ldntrial.core.errors import PlanRefused
 from ldntrial.core.screening.catalogue import Severity
 from ldntrial.core.screening.intervals import check_first_dose
-from ldntrial.core.screening.matching import MatchKind
-from ldntrial.core.screening.rules import Situation
-from ldntrial.core.screening.screen import MedicineLine, Resolution, ResolutionKind, screen
+from ldntrial.core.screening.matching import Matcher, MatchKind
+from ldntrial.core.screening.rules import Rules, Situation
+from ldntrial.core.screening.screen import (
+    MedicineLine,
+    Resolution,
+    ResolutionKind,
+    Screening,
+    screen,
+)
+from tests.core.raw_files import raw_file
 from tests.core.screening.cases import CA, CASES, QUALIFIED, TRAP_QUALIFIERS, C, I, M, U
 
 COMMON = yaml.safe_load((Path(__file__).parent / "common_medicines.yaml").read_text())
@@ -24,17 +32,32 @@ TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.fixture(scope="module")
-def matcher():
+def matcher() -> Matcher:
     return data.matcher()
 
 
 @pytest.fixture(scope="module")
-def rules():
+def rules() -> Rules:
     return data.screening_rules()
 
 
-def run(lines, matcher, rules, **kwargs):
-    return screen(lines, matcher=matcher, rules=rules, **kwargs)
+def run(
+    lines: Sequence[MedicineLine | str],
+    matcher: Matcher,
+    rules: Rules,
+    *,
+    situations: Iterable[Situation] = (),
+    surgery_planned: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Screening:
+    return screen(
+        lines,
+        matcher=matcher,
+        rules=rules,
+        situations=situations,
+        surgery_planned=surgery_planned,
+        today=today,
+    )
 
 
 def test_the_table_has_at_least_300_cases():
@@ -64,7 +87,7 @@ def test_a_brand_with_a_qualifier_is_cleared_only_as_a_whole_known_product(
         assert finding.how in (MatchKind.EXACT, MatchKind.NORMALISED), why
 
 
-def _common_names():
+def _common_names() -> Iterator[tuple[str, str, str]]:
     for medicine in COMMON["medicines"]:
         yield medicine["id"], "generic", medicine["generic_us"]
         for brand in medicine.get("brands") or []:
@@ -395,7 +418,7 @@ def test_the_result_does_not_depend_on_the_order_of_the_list(matcher, rules, med
     b = run(shuffled, matcher, rules)
     assert a.verdict == b.verdict
 
-    def summary(result):
+    def summary(result: Screening) -> list[tuple[str, str, str]]:
         return sorted((f.severity.value, f.medicine_key or "", f.subject) for f in result.findings)
 
     assert summary(a) == summary(b)
@@ -405,24 +428,20 @@ def test_the_result_does_not_depend_on_the_order_of_the_list(matcher, rules, med
 
 
 def test_a_rule_without_a_source_is_refused():
-    import copy
-
     from ldntrial.core.errors import DataFileError
     from ldntrial.core.screening.rules import parse_rules
 
-    raw = copy.deepcopy(data.read_yaml("screening_rules.yaml"))
+    raw = raw_file("screening_rules.yaml")
     del raw["rules"][0]["sources"]
     with pytest.raises(DataFileError, match="has no source"):
         parse_rules(raw)
 
 
 def test_a_catalogue_entry_without_a_source_is_refused():
-    import copy
-
     from ldntrial.core.errors import DataFileError
     from ldntrial.core.screening.catalogue import parse_medicines
 
-    raw = copy.deepcopy(data.read_yaml("medicines.yaml"))
+    raw = raw_file("medicines.yaml")
     raw["medicines"][0]["sources"] = []
     with pytest.raises(DataFileError, match="has no source"):
         parse_medicines(raw)

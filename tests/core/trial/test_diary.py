@@ -1,6 +1,7 @@
 """Diary rules: which days are open, what a valid entry is."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ FIRST_DOSE = dt.date(2026, 12, 12)
 
 
 def entry(protocol, day, today=None, **overrides):
-    fields = {
+    fields: dict[str, Any] = {
         "scores": {"pain": 5, "sleep_quality": 6, "function": 7},
         "dose_taken": True if day >= FIRST_DOSE else None,
         "dose_time": None,

@@ -1,20 +1,19 @@
 """The LDN profile is sourced data: the loader refuses anything without a checked source."""
 
-import copy
 import datetime as dt
 
 import pytest
 
-from ldntrial import data
 from ldntrial.core.doses import Dose
 from ldntrial.core.errors import DataFileError
 from ldntrial.core.sources import Verification
 from ldntrial.core.trial.drug import Timing, parse_profile
+from tests.core.raw_files import raw_file
 
 
 @pytest.fixture
 def raw():
-    return copy.deepcopy(data.read_yaml("ldn_profile.yaml"))
+    return raw_file("ldn_profile.yaml")
 
 
 def test_the_shipped_profile_holds_the_usual_regimen(profile):

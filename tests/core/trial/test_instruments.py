@@ -1,10 +1,8 @@
-import copy
-
 import pytest
 
-from ldntrial import data
 from ldntrial.core.errors import DataFileError, InvalidValue
 from ldntrial.core.trial.instruments import Direction, parse_instruments
+from tests.core.raw_files import raw_file
 
 
 def test_pain_is_coded_with_loinc_72514_3_and_lower_is_better(instruments):
@@ -35,21 +33,21 @@ def test_an_unknown_metric_names_the_choices(instruments):
 
 
 def test_a_metric_without_a_source_is_refused():
-    raw = copy.deepcopy(data.read_yaml("instruments.yaml"))
+    raw = raw_file("instruments.yaml")
     del raw["metrics"][0]["sources"]
     with pytest.raises(DataFileError, match="'pain': has no source"):
         parse_instruments(raw)
 
 
 def test_a_metric_with_an_undeclared_code_system_is_refused():
-    raw = copy.deepcopy(data.read_yaml("instruments.yaml"))
+    raw = raw_file("instruments.yaml")
     raw["metrics"][0]["code"]["system"] = "snomed"
     with pytest.raises(DataFileError, match="code system 'snomed' is not declared"):
         parse_instruments(raw)
 
 
 def test_a_metric_with_an_unknown_direction_is_refused():
-    raw = copy.deepcopy(data.read_yaml("instruments.yaml"))
+    raw = raw_file("instruments.yaml")
     raw["metrics"][1]["better"] = "sideways"
     with pytest.raises(DataFileError, match="'sleep_quality'"):
         parse_instruments(raw)

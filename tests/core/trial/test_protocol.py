@@ -2,11 +2,14 @@
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import random
+from typing import Any
 
 import pytest
 
+from ldntrial.core.conditions import ConditionCatalogue
 from ldntrial.core.doses import Dose
 from ldntrial.core.errors import (
     IntegrityFailure,
@@ -19,7 +22,8 @@ from ldntrial.core.errors import (
 from ldntrial.core.trial.compounding import Capsules
 from ldntrial.core.trial.design import design_protocol, revise_protocol
 from ldntrial.core.trial.document import protocol_from_document, protocol_to_document
-from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.drug import LdnProfile, Timing
+from ldntrial.core.trial.instruments import InstrumentCatalogue
 from ldntrial.core.trial.protocol import (
     AnalysisSettings,
     CriterionKind,
@@ -28,22 +32,29 @@ from ldntrial.core.trial.protocol import (
     Protocol,
     SuccessCriterion,
 )
-from ldntrial.core.trial.titration import DoseStep, TitrationPlan, WarningCode
+from ldntrial.core.trial.titration import DoseStep, PlanWarning, TitrationPlan, WarningCode
 from tests.conftest import ANA_TZ, NOW
 
 START = dt.date(2026, 11, 28)
 
 
-@pytest.fixture
-def design(profile, instruments, conditions):
-    def build(**overrides):
-        arguments = {"condition": "fibromyalgia", "start_date": START, "time_zone": ANA_TZ}
-        arguments.update(overrides)
-        return design_protocol(
-            profile=profile, instruments=instruments, conditions=conditions, **arguments
-        )
+Designed = tuple[Protocol, tuple[PlanWarning, ...]]
 
-    return build
+
+@pytest.fixture
+def design(
+    profile: LdnProfile, instruments: InstrumentCatalogue, conditions: ConditionCatalogue
+) -> functools.partial[Designed]:
+    """``design_protocol`` for Ana's fibromyalgia trial; any argument can be given again."""
+    return functools.partial(
+        design_protocol,
+        profile=profile,
+        instruments=instruments,
+        conditions=conditions,
+        condition="fibromyalgia",
+        start_date=START,
+        time_zone=ANA_TZ,
+    )
 
 
 @pytest.fixture
@@ -52,7 +63,12 @@ def ana(design):
     return protocol
 
 
-def reload(protocol, profile, conditions, document=None):
+def reload(
+    protocol: Protocol,
+    profile: LdnProfile,
+    conditions: ConditionCatalogue,
+    document: dict[str, Any] | None = None,
+) -> Protocol:
     text = json.dumps(document or protocol_to_document(protocol))
     return protocol_from_document(json.loads(text), profile=profile, conditions=conditions)
 
@@ -369,12 +385,12 @@ def test_a_bad_document_is_refused_with_the_field_named(ana, profile, conditions
 # Documents written before protocols held their analysis settings, and the import graph.
 
 
-def legacy_document(protocol):
+def legacy_document(protocol: Protocol) -> dict[str, Any]:
     """A locked document as written before the analysis block existed (its fingerprint then
     covered the content without it)."""
     import hashlib
 
-    from ldntrial.core.trial.protocol import canonical_json
+    from ldntrial.core.canonical import canonical_json
 
     content = {k: v for k, v in protocol.content().items() if k != "analysis"}
     return {
@@ -422,6 +438,8 @@ def test_the_protocol_module_imports_neither_design_nor_document():
     from pathlib import Path
 
     spec = importlib.util.find_spec("ldntrial.core.trial.protocol")
+    assert spec is not None
+    assert spec.origin is not None
     tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
     imported = {
         node.module if isinstance(node, ast.ImportFrom) else alias.name
@@ -437,7 +455,7 @@ def test_an_analysis_block_from_before_the_weekly_cycle_reads_and_verifies(
 ):
     import hashlib
 
-    from ldntrial.core.trial.protocol import canonical_json
+    from ldntrial.core.canonical import canonical_json
 
     content = ana.content()
     content["analysis"] = {k: v for k, v in content["analysis"].items() if k != "weekly"}

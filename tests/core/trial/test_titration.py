@@ -1,16 +1,19 @@
 """Titration planner: one named test per clinical rule, then properties over many plans."""
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import TypedDict
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ldntrial.core.doses import Dose
+from ldntrial.core.doses import Dose, DoseInput
 from ldntrial.core.errors import InvalidValue, PlanRefused, WarningsNotAccepted
-from ldntrial.core.trial.drug import Timing
+from ldntrial.core.trial.drug import LdnProfile, Timing
 from ldntrial.core.trial.titration import (
     DoseStep,
+    PlanWarning,
     StepReason,
     TitrationPlan,
     TitrationSchedule,
@@ -24,7 +27,16 @@ FIRST = dt.date(2026, 12, 12)
 END = FIRST + dt.timedelta(weeks=12)
 
 
-def plan(profile, *, start=1.5, step=1.5, interval=14, target=4.5, timing="night", end=END):
+def plan(
+    profile: LdnProfile,
+    *,
+    start: DoseInput = 1.5,
+    step: DoseInput = 1.5,
+    interval: int = 14,
+    target: DoseInput = 4.5,
+    timing: Timing | str = "night",
+    end: dt.date = END,
+) -> tuple[TitrationSchedule, tuple[PlanWarning, ...]]:
     return plan_titration(
         TitrationPlan.of(
             start=start, step=step, interval_days=interval, target=target, timing=timing
@@ -35,12 +47,18 @@ def plan(profile, *, start=1.5, step=1.5, interval=14, target=4.5, timing="night
     )
 
 
-def doses(schedule):
+def doses(schedule: TitrationSchedule) -> list[tuple[dt.date, str, str]]:
     return [(s.start, s.dose.text, s.timing.value) for s in schedule.steps]
 
 
-def codes(warnings):
+def codes(warnings: Iterable[PlanWarning]) -> set[WarningCode]:
     return {w.code for w in warnings}
+
+
+def dose_on(schedule: TitrationSchedule, day: dt.date) -> Dose:
+    step = schedule.step_on(day)
+    assert step is not None, f"no dose is planned on {day}"
+    return step.dose
 
 
 # The usual regimen.
@@ -205,7 +223,7 @@ def test_stepping_back_for_side_effects_returns_to_the_previous_dose(profile):
         (dt.date(2027, 1, 12), "3", "night"),
     ]
     assert back.steps[-1].reason is StepReason.STEP_BACK
-    assert back.step_on(END).dose == Dose(3)
+    assert dose_on(back, END) == Dose(3)
 
 
 def test_stepping_back_cancels_later_increases(profile):
@@ -221,7 +239,7 @@ def test_stepping_back_cancels_later_increases(profile):
         StepReason.STEP_UP,
         StepReason.STEP_BACK,
     ]
-    assert back.step_on(END).dose == Dose(1.5)
+    assert dose_on(back, END) == Dose(1.5)
 
 
 def test_a_step_back_can_retry_the_dose_later_keeping_the_spacing(profile):
@@ -327,18 +345,28 @@ def test_a_schedule_refuses_steps_out_of_order_repeated_or_past_its_end():
 
 # Properties over many plans.
 
-plans = st.fixed_dictionaries(
-    {
-        "start": st.sampled_from(["0.5", "0.75", "1", "1.5", "2", "3"]),
-        "step": st.sampled_from(["0.25", "0.5", "0.75", "1", "1.5", "3"]),
-        "interval": st.integers(min_value=1, max_value=28),
-        "target": st.sampled_from(["1", "1.5", "3", "4.5", "6"]),
-        "weeks": st.integers(min_value=1, max_value=16),
-    }
+
+class DrawnPlan(TypedDict):
+    start: str
+    step: str
+    interval: int
+    target: str
+    weeks: int
+
+
+plans = st.builds(
+    DrawnPlan,
+    start=st.sampled_from(["0.5", "0.75", "1", "1.5", "2", "3"]),
+    step=st.sampled_from(["0.25", "0.5", "0.75", "1", "1.5", "3"]),
+    interval=st.integers(min_value=1, max_value=28),
+    target=st.sampled_from(["1", "1.5", "3", "4.5", "6"]),
+    weeks=st.integers(min_value=1, max_value=16),
 )
 
 
-def _planned(profile, p):
+def _planned(
+    profile: LdnProfile, p: DrawnPlan
+) -> tuple[tuple[TitrationSchedule, tuple[PlanWarning, ...]], Dose, dt.date]:
     if Dose(p["target"]) < Dose(p["start"]):
         p = {**p, "target": p["start"]}
     end = FIRST + dt.timedelta(weeks=p["weeks"])
@@ -388,9 +416,9 @@ def test_a_step_back_never_goes_below_the_start_dose(profile, p, offset, retry):
     try:
         back = schedule.step_back(on, retry_after_days=retry)
     except PlanRefused:
-        assert schedule.step_on(on).dose == schedule.start_dose
+        assert dose_on(schedule, on) == schedule.start_dose
         return
     assert min(s.dose for s in back.steps) >= schedule.start_dose
     assert back.highest_dose <= target
-    assert back.step_on(on).dose < schedule.step_on(on).dose
+    assert dose_on(back, on) < dose_on(schedule, on)
     assert back.end == schedule.end

@@ -10,7 +10,7 @@ from ldntrial.core.errors import DataFileError, FieldErrors, InvalidValue
 from ldntrial.core.trial.visit_instruments import TermsStatus, parse_visit_instruments
 from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
 from ldntrial.core.trial.visits import open_visits, validate_visit
-from ldntrial.data import read_yaml
+from tests.core.raw_files import raw_file
 
 
 @pytest.mark.parametrize(
@@ -156,21 +156,21 @@ def test_the_shipped_wording_has_sources_and_states_what_is_known_of_the_terms()
 
 
 def test_a_data_file_that_misses_a_pgic_category_is_refused():
-    raw = read_yaml("visit_instruments.yaml")
+    raw = raw_file("visit_instruments.yaml")
     raw["pgic"]["categories"] = raw["pgic"]["categories"][:6]
     with pytest.raises(DataFileError, match="needs its seven categories"):
         parse_visit_instruments(raw)
 
 
 def test_a_data_file_with_a_renumbered_category_is_refused():
-    raw = read_yaml("visit_instruments.yaml")
+    raw = raw_file("visit_instruments.yaml")
     raw["pgic"]["categories"][0] = {**raw["pgic"]["categories"][0], "rank": 2}
     with pytest.raises(DataFileError, match="very_much_improved must have rank 1"):
         parse_visit_instruments(raw)
 
 
 def test_peg_items_out_of_order_are_refused():
-    raw = read_yaml("visit_instruments.yaml")
+    raw = raw_file("visit_instruments.yaml")
     raw["peg"]["items"] = list(reversed(raw["peg"]["items"]))
     with pytest.raises(DataFileError, match="must be pain, enjoyment, activity, in order"):
         parse_visit_instruments(raw)

@@ -114,6 +114,7 @@ def test_an_invitation_sets_a_password_once(world):
     done = client.post("/join/", {"code": token, "password": PASSWORD, "password_again": PASSWORD})
     assert done.status_code == 302
     patient.refresh_from_db()
+    assert patient.user is not None
     assert patient.user.username == "new-2"
     assert patient.user.role == Role.PATIENT
     assert patient.user.check_password(PASSWORD)

@@ -3,6 +3,7 @@
 import datetime as dt
 import importlib
 import json
+from types import ModuleType
 
 import pytest
 from django.conf import settings
@@ -18,14 +19,14 @@ from ldntrial.web.clinic import services
 from tests.conftest import NOW, as_database_owner
 
 
-def events_since(last_id):
+def events_since(last_id: int) -> list[AuditEvent]:
     """Events after ``last_id``, leaving out sign-ins (test clients sign in on first use)."""
     return list(
         AuditEvent.objects.filter(pk__gt=last_id).exclude(action=Action.SIGN_IN).order_by("pk")
     )
 
 
-def last_sequence():
+def last_sequence() -> int:
     """The id of the newest event (events are numbered per chain; ids across chains)."""
     return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
@@ -93,6 +94,8 @@ def test_a_correction_records_before_and_after_with_the_reason(world):
     )
     (event,) = events_since(before)
     assert event.action == Action.UPDATE
+    assert event.before is not None
+    assert event.after is not None
     assert event.before["scores"]["pain"] == 6
     assert event.after["scores"]["pain"] == 3
     assert event.reason == "tapped the wrong number"
@@ -107,8 +110,11 @@ def test_starting_a_trial_records_the_lock_and_the_prescription(world):
         (Action.UPDATE, "clinic.Trial"),
         (Action.CREATE, "clinic.Prescription"),
     ]
-    assert events[1].before["status"] == "draft"
-    assert events[1].after["status"] == "active"
+    lock = events[1]
+    assert lock.before is not None
+    assert lock.after is not None
+    assert lock.before["status"] == "draft"
+    assert lock.after["status"] == "active"
 
 
 def test_the_chain_verifies_when_untouched(world):
@@ -117,6 +123,7 @@ def test_the_chain_verifies_when_untouched(world):
 
 def test_events_cannot_be_changed_or_deleted_through_the_application(world):
     event = AuditEvent.objects.first()
+    assert event is not None
     event.reason = "rewritten"
     with pytest.raises(AppendOnly):
         event.save()
@@ -139,16 +146,16 @@ def test_each_clinic_has_its_own_chain_and_events_without_a_clinic_go_to_the_sys
     assert verify() == []
 
 
-def _sql(statement, *params):
+def _sql(statement: str, *params: str | int | None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 
 
-def _triggers():
+def _triggers() -> ModuleType:
     return importlib.import_module("ldntrial.web.audit.migrations.0004_security_chains")
 
 
-def _drop_append_only_triggers():
+def _drop_append_only_triggers() -> None:
     """What someone with rights to change the schema could do (the database owner, or anyone
     who can write the SQLite file); the MACs, anchors and row states still tell."""
     triggers = _triggers()
@@ -157,7 +164,7 @@ def _drop_append_only_triggers():
         _sql(statement)
 
 
-def audit_verify_fails_naming(capsys, *fragments):
+def audit_verify_fails_naming(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
     """`ldntrial audit verify` exits 3 and its message names every fragment."""
     code = main(["audit", "verify"], {}, now=NOW)
     err = capsys.readouterr().err
@@ -197,19 +204,20 @@ def test_the_database_owner_is_refused_too_while_the_triggers_stand(world):
                 _sql(statement)
 
 
-def _copy_of_an_event_sql(target, *, sequence, reason, keep_id):
+def _copy_of_an_event_sql(
+    target: AuditEvent, *, sequence: int, reason: str, keep_id: bool
+) -> tuple[str, tuple[str, int, int]]:
+    left_out = {"reason", "sequence"} | (set() if keep_id else {"id"})
     columns = [
         f.column
         for f in AuditEvent._meta.concrete_fields
-        if f.column not in ({"reason", "sequence"} | (set() if keep_id else {"id"}))
+        if f.column is not None and f.column not in left_out
     ]
     listed = ", ".join(columns)
     return (
         f"INSERT OR REPLACE INTO audit_auditevent ({listed}, reason, sequence) "
         f"SELECT {listed}, %s, %s FROM audit_auditevent WHERE id = %s",
-        reason,
-        sequence,
-        target.pk,
+        (reason, sequence, target.pk),
     )
 
 
@@ -219,7 +227,7 @@ def test_sqlite_insert_or_replace_is_refused(world, keep_id):
     """Attack 1: REPLACE deletes the old row without firing the delete trigger; the insert
     trigger refuses any event that does not follow its chain's head."""
     target = AuditEvent.objects.filter(chain=f"clinic:{world.clinic_a.pk}").order_by("sequence")[2]
-    statement, *params = _copy_of_an_event_sql(
+    statement, params = _copy_of_an_event_sql(
         target, sequence=target.sequence, reason="rewritten", keep_id=keep_id
     )
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
@@ -236,7 +244,7 @@ def test_insert_or_replace_without_the_triggers_is_detected(world, capsys):
         )
     _drop_append_only_triggers()
     target = AuditEvent.objects.filter(chain=f"clinic:{world.clinic_a.pk}").order_by("sequence")[2]
-    statement, *params = _copy_of_an_event_sql(
+    statement, params = _copy_of_an_event_sql(
         target, sequence=target.sequence, reason="rewritten", keep_id=True
     )
     _sql(statement, *params)
@@ -272,6 +280,7 @@ def test_rewriting_a_diary_score_and_recomputing_every_hash_is_detected(world, c
         previous = None
         for event in events:
             if event.object_type == "clinic.DiaryEntry" and event.object_id == str(entry.pk):
+                assert event.after is not None
                 event.after = {
                     **event.after,
                     "scores": {"pain": 1, "sleep_quality": 5, "function": 4},
@@ -364,6 +373,7 @@ def test_removing_the_last_events_is_detected(world):
             .order_by("-sequence")
             .first()
         )
+        assert last is not None
         _sql("DELETE FROM audit_auditevent WHERE id = %s", last.pk)
     problems = [str(p) for p in verify()]
     assert (
@@ -435,6 +445,7 @@ def test_an_anchor_is_written_after_a_commit(world):
     anchors._last_written.clear()
     anchors.after_commit(f"clinic:{world.clinic_a.pk}", using="default")
     (_, line), *_ = anchors.read(settings.AUDIT_ANCHOR_FILE)
+    assert line is not None
     assert line["chain"] == f"clinic:{world.clinic_a.pk}"
     assert oct(settings.AUDIT_ANCHOR_FILE.stat().st_mode & 0o777) == "0o600"
 

@@ -27,7 +27,9 @@ def on_3mg(world):
     world.ana_trial.save()
     trial = start_trial_for(world.ana, world.dr_ode, days_ago=30, condition="fibromyalgia")
     today = today_for(world.ana)
-    assert str(trial.protocol().titration.step_on(today).dose) == "3 mg"
+    step = trial.protocol().titration.step_on(today)
+    assert step is not None
+    assert str(step.dose) == "3 mg"
     return trial
 
 

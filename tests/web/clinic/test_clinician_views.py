@@ -150,6 +150,7 @@ def test_the_analysis_and_a_pgic_criterion_are_chosen_on_the_form_and_locked(wor
     protocol = trial.protocol()
     settings = protocol.analysis_settings
     assert (settings.titration.value, settings.run_in_days, settings.trend) == ("model", 7, True)
+    assert protocol.success.pgic_at_least is not None
     assert protocol.success.pgic_at_least.value == "much_improved"
     review = client.get(f"/clinic/trials/{trial.pk}/").content.decode()
     assert "titration days modelled as a level of their own" in review

@@ -1,5 +1,9 @@
 """Evidence pages, the summary on the patient's page, and the printable handout."""
 
+import base64
+import hashlib
+import re
+
 
 def test_the_evidence_list_shows_each_condition_with_its_certainty(world):
     body = world.client("dr_ode").get("/evidence/").content.decode()
@@ -52,3 +56,15 @@ def test_the_handout_names_the_patient_and_is_only_for_their_conditions(world):
 def test_patients_and_pharmacists_do_not_get_the_clinicians_evidence_pages(world):
     assert world.client("ana_user").get("/evidence/").status_code == 403
     assert world.client("phil").get("/evidence/fibromyalgia/").status_code == 403
+
+
+def test_the_handout_page_allows_its_one_stylesheet_by_its_hash_and_nothing_else_inline(world):
+    response = world.client("dr_ode").get(f"/clinic/patients/{world.ana.pk}/handout/fibromyalgia/")
+    html = response.content.decode()
+    [style] = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    [style_src] = [
+        d for d in response["Content-Security-Policy"].split(";") if "style-src" in d.split()
+    ]
+    assert style_src.split() == ["style-src", "'self'", f"'sha256-{digest}'"]
+    assert not re.search(r"<script|\sstyle=|\son[a-z]+=", html)

@@ -1,13 +1,19 @@
 """Reassessment in the web app: the report, signing with the password, validity, the patient's
 summary."""
 
+import re
+import subprocess
 import uuid
 
 import pytest
+from django.utils.html import escape
 
+from ldntrial.core.analysis.trial import analyse_trial
+from ldntrial.reports.pdf import html_to_pdf
+from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.models import AuditEvent
-from ldntrial.web.clinic import services
-from ldntrial.web.clinic.models import Reassessment
+from ldntrial.web.clinic import services, views_reassessment
+from ldntrial.web.clinic.models import Patient, Reassessment
 from tests.web.conftest import PASSWORD
 
 NEXT_REVIEW = "2026-12-27"  # a month after the frozen clock's today
@@ -112,6 +118,99 @@ def test_another_clinic_cannot_see_or_sign(world, due):
     assert not Reassessment.objects.exists()
 
 
+# The page and the PDF show one report: the same partial, escaped the same way.
+
+REPORT_BODY = re.compile(r'<article id="trial-report">.*?</article>', re.DOTALL)
+PAYLOAD = "\"><script>alert('{}')</script>"
+
+
+@pytest.fixture
+def pdf_documents(monkeypatch):
+    """The HTML documents the PDF view hands to WeasyPrint (which still renders each one)."""
+    documents = []
+    real = html_to_pdf
+
+    def keeping(html):
+        documents.append(html)
+        return real(html)
+
+    monkeypatch.setattr(views_reassessment, "html_to_pdf", keeping)
+    return documents
+
+
+def _pdf_characters(pdf, tmp_path):
+    """The PDF's text without white space (lines wrap anywhere in a long heading)."""
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_page_and_the_pdf_show_the_same_report_body(world, due, pdf_documents):
+    client = world.client("dr_ode")
+    client.post(
+        f"/clinic/trials/{due.pk}/reassessment/",
+        {"final_outcome": "continue", "password": PASSWORD, "follow_up_on": NEXT_REVIEW},
+    )
+    page = client.get(f"/clinic/trials/{due.pk}/reassessment/").content.decode()
+    client.get(f"/clinic/trials/{due.pk}/report.pdf")
+    [document] = pdf_documents
+    [page_body] = REPORT_BODY.findall(page)
+    [pdf_body] = REPORT_BODY.findall(document)
+    assert page_body == pdf_body
+    assert "signature valid" in page_body
+    assert "<body>" not in page_body
+
+
+def test_a_script_typed_into_any_field_is_text_in_the_page_and_the_pdf(
+    world, due, pdf_documents, tmp_path
+):
+    fields = ("label", "clinician", "reason", "note", "other", "instruction")
+    typed = {f: PAYLOAD.format(f) for f in fields}
+    Patient.objects.filter(pk=world.ana.pk).update(label=typed["label"])
+    User.objects.filter(pk=world.dr_ode.pk).update(username=typed["clinician"])
+    last = due.protocol().reassessment_date
+    services.submit_diary(  # the patient's own words: not part of the report
+        by=world.ana_user,
+        trial=due,
+        day=last,
+        today=last,
+        client_key=uuid.uuid4(),
+        scores={"pain": 2, "sleep_quality": 5, "function": 5},
+        dose_taken=True,
+        dose_time=None,
+        side_effects=["nausea"],
+        side_effect_other=typed["other"],
+        note=typed["note"],
+        correction_reason="typed again",
+    )
+    client = world.client("dr_ode")
+    signed = client.post(
+        f"/clinic/trials/{due.pk}/reassessment/",
+        {
+            "final_outcome": "stop",
+            "override_reason": typed["reason"],
+            "stop_instruction": typed["instruction"],
+            "follow_up_on": NEXT_REVIEW,
+            "password": PASSWORD,
+        },
+    )
+    assert signed.status_code == 302
+    page = client.get(f"/clinic/trials/{due.pk}/reassessment/").content.decode()
+    pdf = client.get(f"/clinic/trials/{due.pk}/report.pdf").content
+    [document] = pdf_documents
+    for html in (page, document):
+        for field, text in typed.items():
+            assert text not in html, field
+        for field in ("label", "clinician", "reason"):
+            assert escape(typed[field]) in html, field
+    printed = _pdf_characters(pdf, tmp_path)
+    for field in ("label", "clinician", "reason"):
+        assert typed[field] in printed, field  # printed as the characters typed
+
+
 # The analysis is computed once per state of the trial, and the signature holds what was signed.
 
 
@@ -122,7 +221,7 @@ def counted(monkeypatch):
 
     reassessment.clear_cache()
     calls = []
-    real = reassessment.analyse_trial
+    real = analyse_trial
 
     def counting(protocol, observations):
         calls.append(protocol.fingerprint)

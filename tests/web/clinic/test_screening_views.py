@@ -167,6 +167,9 @@ def test_stopping_an_opioid_sets_the_earliest_first_dose_and_is_audited(world):
     earliest = today + dt.timedelta(days=15)
     assert f"can be given on <strong>{earliest:%-d %b %Y}</strong> at the earliest" in body
     event = AuditEvent.objects.filter(object_type="clinic.Medication", action=Action.UPDATE).last()
+    assert event is not None
+    assert event.before is not None
+    assert event.after is not None
     assert event.reason == "stopped: stopped by GP"
     assert event.after["last_dose_on"] == today.isoformat()
     assert event.before["removed_at"] is None

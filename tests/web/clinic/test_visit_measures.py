@@ -139,6 +139,7 @@ def test_new_visit_measures_make_an_earlier_signature_invalid(world, due):
         {"final_outcome": "adjust", "override_reason": "a longer trial", "password": PASSWORD},
     )
     item = reassessment.latest(due)
+    assert item is not None
     assert reassessment.is_valid(item)
     services.record_visit(
         by=world.dr_ode,

@@ -81,7 +81,9 @@ def test_a_full_invitation_flow_leaves_no_code_in_the_access_log(tmp_path):
         assert page is not None, "the server did not answer"
 
         def post(fields, page):
-            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+            found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert found is not None, "the page holds no CSRF token"
+            csrf = found.group(1)
             data = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **fields}).encode()
             request = urllib.request.Request(f"{base}/join/", data=data)
             request.add_header("Referer", f"{base}/join/")

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_safe
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.evidence.summary import Summary, summarise
-from ldntrial.reports.handout import HANDOUT_CSS, handout_html, handout_pdf
+from ldntrial.reports.handout import handout_css, handout_html
+from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import services
@@ -64,7 +65,7 @@ def handout(request: HttpRequest, patient_id: int, condition: str) -> HttpRespon
     response = HttpResponse(html)
     # The handout is one self-contained page (also rendered to PDF): its one <style> element is
     # allowed by its hash, nothing else inline.
-    digest = base64.b64encode(hashlib.sha256(HANDOUT_CSS.encode()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(handout_css().encode()).digest()).decode()
     response._csp_update = {"style-src": [f"'sha256-{digest}'"]}  # type: ignore[attr-defined]  # django-csp's per-response hook
     return response
 
@@ -74,6 +75,6 @@ def handout(request: HttpRequest, patient_id: int, condition: str) -> HttpRespon
 def handout_as_pdf(request: HttpRequest, patient_id: int, condition: str) -> HttpResponse:
     patient = _patient_condition(request, patient_id, condition)
     html = handout_html(summary_for(condition), data.ldn_profile(), patient_label=patient.label)
-    response = HttpResponse(handout_pdf(html), content_type="application/pdf")
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ldn-{condition}-handout.pdf"'
     return response

@@ -18,8 +18,10 @@ from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import (
     AmendmentMark,
     Signature,
+    TrialReport,
+    build_report,
     patient_summary_text,
-    report_html,
+    report_document,
 )
 from ldntrial.web.access import (
     current_user,
@@ -53,10 +55,10 @@ def _as_signature(item: Reassessment, state: reassessment.TrialState | None) -> 
     )
 
 
-def _report(trial: Trial) -> tuple[reassessment.Assessment, str, Signature | None]:
+def _report(trial: Trial) -> tuple[reassessment.Assessment, TrialReport, Signature | None]:
     assessment = reassessment.assess(trial)
     signature = _signature(trial, assessment.state)
-    html = report_html(
+    report = build_report(
         assessment.analysis,
         assessment.decision,
         assessment.observations,
@@ -65,7 +67,7 @@ def _report(trial: Trial) -> tuple[reassessment.Assessment, str, Signature | Non
         signature=signature,
         amendments=_marks(trial),
     )
-    return assessment, html, signature
+    return assessment, report, signature
 
 
 def _marks(trial: Trial) -> list[AmendmentMark]:
@@ -105,7 +107,7 @@ def _page(
     visit_form: VisitForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    assessment, html, signature = _report(trial)
+    assessment, report, signature = _report(trial)
     signed = reassessment.signed_for_version(trial)
     if form is None:
         initial = {"final_outcome": assessment.decision.outcome.value}
@@ -120,13 +122,12 @@ def _page(
             clinician=True,
             initial={"day": today, "kind": VisitKind.REASSESSMENT.value},
         )
-    body = html[html.index("<body>") + 6 : html.index("</body>")]
     return render(
         request,
         "clinic/reassessment.html",
         {
             "trial": trial,
-            "report": body,
+            "report": report,
             "form": form,
             "visit_form": visit_form,
             "signature": signature,
@@ -206,8 +207,8 @@ def report_pdf(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
     trial = _started_trial(request, trial_id)
     services.log_read(by=user, patient=trial.patient, what=f"report of trial {trial.pk}")
-    _, html, _ = _report(trial)
-    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    _, report, _ = _report(trial)
+    response = HttpResponse(html_to_pdf(report_document(report)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ldn-trial-{trial.pk}-report.pdf"'
     return response
 
