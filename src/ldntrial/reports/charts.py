@@ -126,7 +126,7 @@ def trial_diagram(
     protocol: Protocol, width: int = 640, amendments: Sequence[tuple[int, dt.date]] = ()
 ) -> str:
     """A CENT-style diagram: phases as bands with dates, dose steps above them, and each
-    amendment (its version number and the day it takes effect) as a dashed red line."""
+    amendment (its number and day) as a dashed red line."""
     first, last = protocol.start_date, protocol.reassessment_date
     span = max((last - first).days + 1, 1)
 
@@ -157,12 +157,12 @@ def trial_diagram(
             f'<text x="{x(step.start) + 2:.1f}" y="28" font-size="10" fill="#1f5fa8">'
             f"{escape(str(step.dose))} {step.timing.value}</text>"
         )
-    for version, on in amendments:
+    for version, day in amendments:
         parts.append(
-            f'<line x1="{x(on):.1f}" x2="{x(on):.1f}" y1="8" y2="80" stroke="#a3261b" '
+            f'<line x1="{x(day):.1f}" x2="{x(day):.1f}" y1="8" y2="80" stroke="#a3261b" '
             'stroke-dasharray="3 2" class="amendment"/>'
-            f'<text x="{x(on) + 2:.1f}" y="14" font-size="9" fill="#a3261b">'
-            f"amendment {version}</text>"
+            f'<text x="{x(day) + 2:.1f}" y="14" font-size="9" fill="#a3261b">'
+            f"amendment {int(version)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

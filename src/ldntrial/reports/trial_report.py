@@ -45,7 +45,7 @@ class Signature:
 
 @dataclass(frozen=True)
 class AmendmentMark:
-    """An amendment as the report shows it: on the diagram and under the fingerprint."""
+    """An amendment as the report shows it: on the diagram and in a table under it."""
 
     version: int
     on: dt.date
@@ -54,14 +54,9 @@ class AmendmentMark:
     fingerprint: str
     parent_fingerprint: str
 
-
-@dataclass(frozen=True)
-class AmendmentRow:
-    version: str
-    on: str
-    what: str
-    reason: str
-    fingerprints: str
+    @property
+    def fingerprints(self) -> str:
+        return f"{self.parent_fingerprint[:12]}… → {self.fingerprint[:12]}…"
 
 
 @dataclass(frozen=True)
@@ -110,7 +105,6 @@ class TrialReport:
     success: str
     methods: str
     diagram: SafeString
-    amendments: tuple[AmendmentRow, ...]
     metrics: tuple[MetricSection, ...]
     visit_rows: Rows
     side_effects: tuple[SideEffectRow, ...]
@@ -119,6 +113,7 @@ class TrialReport:
     rule: str
     explanation: str
     signature: SignedDecision | None
+    amendments: tuple[AmendmentMark, ...] = ()
 
 
 def _chart(svg: str) -> SafeString:
@@ -165,16 +160,7 @@ def build_report(
         success=p.success.describe(p.primary),
         methods=analysis.methods,
         diagram=_chart(trial_diagram(p, amendments=[(m.version, m.on) for m in amendments])),
-        amendments=tuple(
-            AmendmentRow(
-                version=str(m.version),
-                on=m.on.isoformat(),
-                what=m.what,
-                reason=m.reason,
-                fingerprints=f"{m.parent_fingerprint[:12]}… → {m.fingerprint[:12]}…",
-            )
-            for m in amendments
-        ),
+        amendments=tuple(amendments),
         metrics=tuple(_metric_section(p, r, observations) for r in analysis.metrics),
         visit_rows=_visit_rows(decision.visits),
         side_effects=tuple(

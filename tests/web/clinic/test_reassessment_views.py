@@ -167,7 +167,7 @@ def test_the_page_and_the_pdf_show_the_same_report_body(world, due, pdf_document
 def test_a_script_typed_into_any_field_is_text_in_the_page_and_the_pdf(
     world, due, pdf_documents, tmp_path
 ):
-    fields = ("label", "clinician", "reason", "stop", "note", "other")
+    fields = ("label", "clinician", "reason", "note", "other", "instruction")
     typed = {f: PAYLOAD.format(f) for f in fields}
     Patient.objects.filter(pk=world.ana.pk).update(label=typed["label"])
     User.objects.filter(pk=world.dr_ode.pk).update(username=typed["clinician"])
@@ -192,7 +192,7 @@ def test_a_script_typed_into_any_field_is_text_in_the_page_and_the_pdf(
         {
             "final_outcome": "stop",
             "override_reason": typed["reason"],
-            "stop_instruction": typed["stop"],
+            "stop_instruction": typed["instruction"],
             "follow_up_on": NEXT_REVIEW,
             "password": PASSWORD,
         },
