@@ -14,8 +14,10 @@ from ldntrial.web.audit import rows
 from ldntrial.web.audit.anchors import anchor_heads
 from ldntrial.web.audit.chain import event_hash, verify
 from ldntrial.web.audit.models import Action, AppendOnly, AuditEvent, ChainHead
-from ldntrial.web.clinic import services
+from ldntrial.web.clinic import dispensing, services
 from tests.conftest import NOW, as_database_owner
+
+ITEMS = ("1.5 mg capsules", "3 mg capsules", "4.5 mg capsules")
 
 
 def events_since(last_id):
@@ -54,14 +56,17 @@ def last_sequence():
             "clinic.DiaryEntry",
         ),
         (
-            lambda w: services.mark_dispensed(
+            lambda w: dispensing.record_dispensing(
                 by=w.phil,
                 prescription=w.ana_trial.prescription,
-                lot_number="L1",
-                dispensed_on=dt.date(2026, 1, 5),
+                dispensed_on=dt.date(2026, 11, 27),
+                lot_numbers=dict.fromkeys(ITEMS, "L1"),
+                use_by=dict.fromkeys(ITEMS, dt.date(2027, 1, 5)),
+                today=dt.date(2026, 11, 27),
             ),
-            Action.UPDATE,
-            "clinic.Prescription",
+            # the prescription's status, and the dispensing with its lots
+            [(Action.UPDATE, "clinic.Prescription"), (Action.CREATE, "clinic.Dispensing")],
+            None,
         ),
     ],
     ids=["add medication", "stop medication", "diary entry", "dispense"],
@@ -70,7 +75,9 @@ def test_every_clinical_write_produces_exactly_one_event(world, write, action, o
     before = last_sequence()
     write(world)
     events = events_since(before)
-    if action is None:  # the helper's own add is one event, the stop the other
+    if isinstance(action, list):  # a write of two rows: one event each
+        assert [(e.action, e.object_type) for e in events] == action
+    elif action is None:  # the helper's own add is one event, the stop the other
         assert [(e.action, e.object_type) for e in events] == [
             (Action.CREATE, object_type),
             (Action.UPDATE, object_type),

@@ -20,7 +20,7 @@ from ldntrial.core.trial.compounding import compounding_order
 from ldntrial.core.trial.diary import check_day_open, validate_entry
 from ldntrial.core.trial.document import protocol_to_document
 from ldntrial.core.trial.protocol import Protocol, require_time_zone
-from ldntrial.reports.prescription import container_labels, prescription_text
+from ldntrial.reports.prescription import Prescriber, container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import (
     audited_change,
@@ -35,7 +35,6 @@ from ldntrial.web.clinic.models import (
     Medication,
     Patient,
     Prescription,
-    PrescriptionStatus,
     Trial,
     TrialStatus,
     VisitMeasure,
@@ -190,21 +189,32 @@ def start_trial(*, by: User, trial: Trial) -> Trial:
             trial.status = TrialStatus.ACTIVE
             trial.started_at = now
             trial.started_by = by
-        profile = data.ldn_profile()
-        order = compounding_order(
-            locked.titration, locked.formulation, overage_percent=locked.overage_percent
-        )
-        audited_create(
-            Prescription,
-            by=by,
-            state=_prescription_snapshot,
-            clinic=trial.clinic,
-            trial=trial,
-            text=prescription_text(locked, order, profile=profile, patient=trial.patient.label),
-            quantities=_quantities(order),
-            labels=container_labels(order, patient=trial.patient.label),
-        )
+        issue_prescription(by=by, trial=trial, protocol=locked)
     return trial
+
+
+def issue_prescription(*, by: User, trial: Trial, protocol: Protocol) -> Prescription:
+    """The prescription of a locked protocol for the pharmacy queue, signed by ``by`` (the
+    prescriber: their name and registration are printed on it), needed by the first dose day.
+    Called inside the caller's transaction."""
+    profile = data.ldn_profile()
+    order = compounding_order(
+        protocol.titration, protocol.formulation, overage_percent=protocol.overage_percent
+    )
+    prescriber = Prescriber(by.display_name, by.registration_number.strip())
+    return audited_create(
+        Prescription,
+        by=by,
+        state=prescription_snapshot,
+        clinic=trial.clinic,
+        trial=trial,
+        text=prescription_text(
+            protocol, order, profile=profile, patient=trial.patient.label, prescriber=prescriber
+        ),
+        quantities=_quantities(order),
+        labels=container_labels(order, patient=trial.patient.label),
+        needed_by=order.schedule.first_day,
+    )
 
 
 def _quantities(order: Any) -> list[dict[str, Any]]:
@@ -223,7 +233,7 @@ def _trial_snapshot(trial: Trial) -> dict[str, Any]:
     return snapshot(trial, exclude=("protocol_document",))
 
 
-def _prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
+def prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
     return snapshot(prescription, exclude=("text", "labels"))
 
 
@@ -311,26 +321,6 @@ def submit_diary(
             {"correction_reason": "this day was filled meanwhile: say why you are changing it"}
         ) from None
     return entry, True
-
-
-def mark_dispensed(
-    *, by: User, prescription: Prescription, lot_number: str, dispensed_on: dt.date
-) -> Prescription:
-    lot = lot_number.strip()
-    if not lot:
-        raise FieldErrors({"lot_number": "enter the lot number printed on the preparation"})
-    if dispensed_on > timezone.localdate():
-        raise FieldErrors({"dispensed_on": "the dispensing date cannot be in the future"})
-    with transaction.atomic():
-        prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
-        if prescription.status == PrescriptionStatus.DISPENSED:
-            raise InvalidValue("this prescription was already marked dispensed")
-        with audited_change(prescription, by=by, state=_prescription_snapshot, reason="dispensed"):
-            prescription.status = PrescriptionStatus.DISPENSED
-            prescription.lot_number = lot
-            prescription.dispensed_on = dispensed_on
-            prescription.dispensed_by = by
-    return prescription
 
 
 def log_read(*, by: User, patient: Patient, what: str) -> None:
