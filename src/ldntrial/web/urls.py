@@ -112,6 +112,7 @@ urlpatterns = [
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/two-factor/", accounts.two_factor, name="two_factor"),
     path("account/profile/", accounts.profile, name="profile"),
+    path("account/session/", accounts.session_status, name="session_status"),
     path("join/", accounts.join, name="join"),
     path("join/<str:token>/", accounts.retired_join_link, name="retired_join_link"),
     path("staff/", accounts.staff, name="staff"),

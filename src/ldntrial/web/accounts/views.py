@@ -9,7 +9,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 
 from ldntrial.core.errors import InvalidValue
 from ldntrial.web.access import current_user, role_required
-from ldntrial.web.accounts import security, services
+from ldntrial.web.accounts import interrupted, security, services
 from ldntrial.web.accounts.forms import (
     InviteStaffForm,
     JoinCodeForm,
@@ -26,6 +26,7 @@ from ldntrial.web.accounts.forms import (
     SetPasswordForm,
     TokenForm,
 )
+from ldntrial.web.accounts.middleware import keep_alive, seconds_left
 from ldntrial.web.accounts.models import (
     STAFF_ROLES,
     Invitation,
@@ -53,6 +54,23 @@ def safe_next(request: HttpRequest, default: str = "home") -> str:
     ):
         return target
     return reverse(default)
+
+
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long the session has left (GET, which does not restart the idle clock), or keep it
+    (POST: "Stay signed in"). Read by the sign-out warning's script."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "seconds_left": 0})
+    seconds = keep_alive(request) if request.method == "POST" else seconds_left(request)
+    return JsonResponse({"signed_in": True, "seconds_left": seconds})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check: say what happened and how to continue. ``reason`` is
+    Django's technical one; it is not shown."""
+    back = interrupted.return_path(request) if request.headers.get("Referer") else ""
+    return render(request, "csrf_failure.html", {"back": back}, status=403)
 
 
 @login_required

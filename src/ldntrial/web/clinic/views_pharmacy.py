@@ -146,12 +146,12 @@ def prescription_print(request: HttpRequest, prescription_id: int) -> HttpRespon
 @role_required(Role.PHARMACIST)
 @require_safe
 def prescription_pdf(request: HttpRequest, prescription_id: int) -> HttpResponse:
-    """The same page through WeasyPrint, the stylesheet inlined (no static server there)."""
+    """The same page through WeasyPrint, given the stylesheet (it has no static server)."""
     item, context = _printable(request, prescription_id)
     css_path = finders.find("ldntrial/print.css")
     css = Path(str(css_path)).read_text(encoding="utf-8") if css_path else ""
-    html = render_to_string("pharmacy/print.html", context | {"inline_css": css}, request)
-    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    html = render_to_string("pharmacy/print.html", context | {"for_pdf": True}, request)
+    response = HttpResponse(html_to_pdf(html, css=css), content_type="application/pdf")
     name = f"prescription-{item.pk}-{context['paper']}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
