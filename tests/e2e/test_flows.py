@@ -132,7 +132,7 @@ def test_a_pharmacist_marks_a_prescription_dispensed(live_server, page: Page, sh
     shots(page, "queue")
     page.get_by_role("link", name="FM-0001").click()
     expect(page.get_by_text("PRESCRIPTION - compounded low-dose naltrexone")).to_be_visible()
-    today = dt.date.today()
+    today = today_for(world.ana)
     use_by = (today + dt.timedelta(days=90)).isoformat()
     for strength in ("1.5", "3", "4.5"):
         page.get_by_label(f"Lot number, {strength} mg capsules").fill(f"LOT-{strength}")

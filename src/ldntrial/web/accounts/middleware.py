@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 
@@ -42,12 +43,13 @@ def _touch(request: HttpRequest, seconds: int) -> None:
 
 
 def seconds_left(request: HttpRequest) -> int:
-    """Seconds until the signed-in session ends if nothing touches it."""
-    last = request.session.get(TOUCHED_AT)
-    policy = request.session.get("_session_expiry")
-    if not isinstance(last, int) or not isinstance(policy, int):
-        return int(request.session.get_expiry_age())
-    return max(0, last + policy - int(time.time()))
+    """Seconds until the signed-in session ends if nothing touches it: from the stored row's
+    end, unless this request changed the session (it is saved with a fresh end)."""
+    session = request.session
+    stored = getattr(session, "stored_expiry", None)
+    if session.modified or stored is None:
+        return int(session.get_expiry_age())
+    return max(0, int((stored - timezone.now()).total_seconds()))
 
 
 def keep_alive(request: HttpRequest) -> int:

@@ -62,7 +62,7 @@
     if (done || asking) return;
     var left = secondsLeft();
     if (left <= 0) {
-      ask("GET").then(function () { if (!done && secondsLeft() <= 0) finish(); });
+      ask("GET"); // the server says when it has ended (finish); until then, ask again
     } else if (left <= warnBefore) {
       if (warning.hidden) {
         ask("GET").then(function () { if (!done && secondsLeft() <= warnBefore) show(); });
