@@ -33,7 +33,7 @@ ROWS = {
     "login": (lambda w: "/account/login/", dict.fromkeys(CALLERS, GP)),
     "logout": (lambda w: "/account/logout/", dict.fromkeys(CALLERS, P)),
     "two_factor": (lambda w: "/account/two-factor/", {c: GP for c in CALLERS if c != "anonymous"}),
-    "profile": (lambda w: "/account/profile/", {c: GP for c in STAFF}),
+    "profile": (lambda w: "/account/profile/", dict.fromkeys(STAFF, GP)),
     # How long the session has left (anyone; it reveals nothing), or keep it.
     "session_status": (lambda w: "/account/session/", dict.fromkeys(CALLERS, GP)),
     "join": (lambda w: "/join/", dict.fromkeys(CALLERS, GP)),
