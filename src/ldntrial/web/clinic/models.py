@@ -162,6 +162,10 @@ class Prescription(models.Model):
     )
     # The first dose day of the prescribed schedule: the preparation must be ready by then.
     needed_by = models.DateField(null=True, blank=True)
+    # The clinician who issued it (their name and registration are printed on the order).
+    prescribed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

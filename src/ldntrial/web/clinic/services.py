@@ -214,6 +214,7 @@ def issue_prescription(*, by: User, trial: Trial, protocol: Protocol) -> Prescri
         quantities=_quantities(order),
         labels=container_labels(order, patient=trial.patient.label),
         needed_by=order.schedule.first_day,
+        prescribed_by=by,
     )
 
 

@@ -50,8 +50,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _prescriber(item: Prescription) -> dict[str, str]:
-    """Who prescribed: the clinician who started the trial, with their registration."""
-    user = item.trial.started_by or item.trial.created_by
+    """Who prescribed (who issued it; else who started the trial), with their registration."""
+    user = item.prescribed_by or item.trial.started_by or item.trial.created_by
     return {
         "name": user.display_name,
         "registration": user.registration_number.strip() or NOT_RECORDED,

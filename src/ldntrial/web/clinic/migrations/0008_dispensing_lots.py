@@ -12,7 +12,8 @@ from django.db import migrations, models
 def keep_dispensings(apps: Any, schema_editor: Any) -> None:
     """Each prescription already dispensed keeps its dispensing as version 1 (its one lot is
     recorded against every item; no use-by date was asked then, so none is recorded), and each
-    prescription gets its needed-by date: the first dose day of its trial's protocol."""
+    prescription gets its needed-by date (the first dose day of its trial's protocol) and its
+    prescriber (the clinician who started the trial)."""
     Prescription = apps.get_model("clinic", "Prescription")
     Dispensing = apps.get_model("clinic", "Dispensing")
     for prescription in Prescription.objects.select_related("trial"):
@@ -22,7 +23,8 @@ def keep_dispensings(apps: Any, schema_editor: Any) -> None:
             prescription.needed_by = start + dt.timedelta(days=int(content["baseline_days"]))
         except (KeyError, TypeError, ValueError):
             prescription.needed_by = None
-        prescription.save(update_fields=["needed_by"])
+        prescription.prescribed_by_id = prescription.trial.started_by_id
+        prescription.save(update_fields=["needed_by", "prescribed_by"])
         if prescription.dispensed_on is None or prescription.dispensed_by_id is None:
             continue
         Dispensing.objects.create(
@@ -49,6 +51,17 @@ class Migration(migrations.Migration):
             model_name="prescription",
             name="needed_by",
             field=models.DateField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="prescription",
+            name="prescribed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
             name="Dispensing",
