@@ -7,6 +7,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
 
 
 def keep_dispensings(apps: Any, schema_editor: Any) -> None:
@@ -16,6 +17,7 @@ def keep_dispensings(apps: Any, schema_editor: Any) -> None:
     prescriber (the clinician who started the trial)."""
     Prescription = apps.get_model("clinic", "Prescription")
     Dispensing = apps.get_model("clinic", "Dispensing")
+    copied = []
     for prescription in Prescription.objects.select_related("trial"):
         content = prescription.trial.protocol_document.get("protocol", {})
         try:
@@ -27,21 +29,58 @@ def keep_dispensings(apps: Any, schema_editor: Any) -> None:
         prescription.save(update_fields=["needed_by", "prescribed_by"])
         if prescription.dispensed_on is None or prescription.dispensed_by_id is None:
             continue
-        Dispensing.objects.create(
-            clinic_id=prescription.clinic_id,
-            prescription=prescription,
-            dispensed_on=prescription.dispensed_on,
-            lots=[
-                {"item": q["item"], "lot_number": prescription.lot_number, "use_by": None}
-                for q in prescription.quantities
-            ],
-            dispensed_by_id=prescription.dispensed_by_id,
+        copied.append(
+            Dispensing.objects.create(
+                clinic_id=prescription.clinic_id,
+                prescription=prescription,
+                dispensed_on=prescription.dispensed_on,
+                lots=[
+                    {"item": q["item"], "lot_number": prescription.lot_number, "use_by": None}
+                    for q in prescription.quantities
+                ],
+                dispensed_by_id=prescription.dispensed_by_id,
+            )
         )
+    _record_copies(apps, schema_editor.connection.alias, copied)
+
+
+def _record_copies(apps: Any, alias: str, copied: list[Any]) -> None:
+    """One system event holding the copied rows' state, so that ``audit verify`` knows them
+    (audit.rows: a data migration that adds audited rows records them)."""
+    from ldntrial.web.audit import rows
+    from ldntrial.web.audit.chain import append
+
+    if not copied:
+        return
+    label = "clinic.Dispensing"
+    states = {
+        rows.row_key(label, values["id"]): rows.state_of(values, label)
+        for values in apps.get_model(label)._base_manager.using(alias).values()
+    }
+    append(
+        apps.get_model("audit", "AuditEvent"),
+        apps.get_model("audit", "ChainHead"),
+        using=alias,
+        chain="system",
+        rows=states,
+        at=timezone.now(),
+        actor=None,
+        actor_label="ldntrial upgrade",
+        clinic_id=None,
+        action="create",
+        object_type="clinic.Dispensing",
+        object_id="",
+        patient_id=None,
+        before=None,
+        after={"rows": len(states)},
+        reason="dispensings moved from their prescriptions to their own table (lot per item)",
+    )
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_user_registration_number"),
+        ("audit", "0005_security_baseline"),
         ("clinic", "0007_pgic_peg"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
