@@ -338,6 +338,21 @@ def test_direct_edits_of_other_audited_tables_are_detected(world, capsys, statem
     audit_verify_fails_naming(capsys, f"clinic.Medication:{medication.pk}: {found}")
 
 
+def test_a_direct_edit_of_a_dispensing_lot_is_detected(world, capsys):
+    recorded = dispensing.record_dispensing(
+        by=world.phil,
+        prescription=world.ana_trial.prescription,
+        dispensed_on=dt.date(2026, 11, 27),
+        lot_numbers=dict.fromkeys(ITEMS, "L1"),
+        use_by=dict.fromkeys(ITEMS, dt.date(2027, 1, 5)),
+        today=dt.date(2026, 11, 27),
+    )
+    _sql("UPDATE clinic_dispensing SET lots = '[]' WHERE id = %s", recorded.pk)
+    audit_verify_fails_naming(
+        capsys, f"clinic.Dispensing:{recorded.pk}: changed outside the application: lots"
+    )
+
+
 def test_a_row_added_outside_the_application_is_detected(world, capsys):
     with connection.cursor() as cursor:
         cursor.execute(
