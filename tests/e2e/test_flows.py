@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
@@ -133,13 +132,15 @@ def test_a_pharmacist_marks_a_prescription_dispensed(live_server, page: Page, sh
     shots(page, "queue")
     page.get_by_role("link", name="FM-0001").click()
     expect(page.get_by_text("PRESCRIPTION - compounded low-dose naltrexone")).to_be_visible()
-    page.get_by_label("Lot number").fill("LOT-2026-11")
-    # Not before the prescription (ldntrial.core.bounds): the day it was written.
-    day = timezone.localdate(world.ana_trial.prescription.created_at).isoformat()
-    page.get_by_label("Date dispensed").fill(day)
+    today = today_for(world.ana)
+    use_by = (today + dt.timedelta(days=90)).isoformat()
+    for strength in ("1.5", "3", "4.5"):
+        page.get_by_label(f"Lot number, {strength} mg capsules").fill(f"LOT-{strength}")
+        page.get_by_label(f"Use by, {strength} mg capsules").fill(use_by)
+    page.get_by_label("Date dispensed").fill(today.isoformat())
     shots(page, "prescription")
     page.get_by_role("button", name="Mark dispensed").click()
-    expect(page.get_by_text(f"FM-0001 · lot LOT-2026-11 · {day}")).to_be_visible()
+    expect(page.get_by_text("1.5 mg capsules lot LOT-1.5; 3 mg capsules lot LOT-3")).to_be_visible()
     shots(page, "dispensed")
     prescription = world.ana_trial.prescription
     prescription.refresh_from_db()

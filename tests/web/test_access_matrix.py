@@ -19,6 +19,7 @@ from ldntrial.web.clinic import services
 CALLERS = ["ana_user", "ben_user", "dr_ode", "dr_bo", "phil", "rae", "ada", "anonymous"]
 # Callers whose scope never includes Ana's record: nothing of hers may reach them.
 OUTSIDERS = {"ben_user", "dr_bo", "rae", "ada", "anonymous"}
+STAFF = ["dr_ode", "dr_bo", "phil", "rae", "ada"]
 G, P, GP = {"GET"}, {"POST"}, {"GET", "POST"}
 
 
@@ -32,6 +33,9 @@ ROWS = {
     "login": (lambda w: "/account/login/", dict.fromkeys(CALLERS, GP)),
     "logout": (lambda w: "/account/logout/", dict.fromkeys(CALLERS, P)),
     "two_factor": (lambda w: "/account/two-factor/", {c: GP for c in CALLERS if c != "anonymous"}),
+    "profile": (lambda w: "/account/profile/", dict.fromkeys(STAFF, GP)),
+    # How long the session has left (anyone; it reveals nothing), or keep it.
+    "session_status": (lambda w: "/account/session/", dict.fromkeys(CALLERS, GP)),
     "join": (lambda w: "/join/", dict.fromkeys(CALLERS, GP)),
     "retired_join_link": (lambda w: "/join/not-a-real-token/", {}),
     "staff": (lambda w: "/staff/", {"ada": GP}),
@@ -94,6 +98,14 @@ ROWS = {
     "pharmacy:prescription": (
         lambda w: f"/pharmacy/prescriptions/{w.ana_trial.prescription.pk}/",
         {"phil": GP},
+    ),
+    "pharmacy:prescription_print": (
+        lambda w: f"/pharmacy/prescriptions/{w.ana_trial.prescription.pk}/print/",
+        {"phil": G},
+    ),
+    "pharmacy:prescription_pdf": (
+        lambda w: f"/pharmacy/prescriptions/{w.ana_trial.prescription.pk}.pdf",
+        {"phil": G},
     ),
     "research:summary": (lambda w: "/research/", {"rae": G}),
     "research:condition": (lambda w: "/research/fibromyalgia/", {"rae": G}),

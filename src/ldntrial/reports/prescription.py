@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ldntrial.core.doses import plain_number
 from ldntrial.core.trial.compounding import CompoundingOrder, OralLiquid
 from ldntrial.core.trial.drug import LdnProfile
@@ -9,8 +11,28 @@ from ldntrial.core.trial.protocol import Protocol
 from ldntrial.interop.ics import dose_instruction
 
 
+@dataclass(frozen=True)
+class Prescriber:
+    """Who prescribes: a name and a professional registration ("" when not recorded)."""
+
+    name: str
+    registration: str = ""
+
+    @property
+    def line(self) -> str:
+        return f"{self.name} (registration: {self.registration or 'not recorded'})"
+
+
+BLANK_PRESCRIBER = "________________________"
+
+
 def prescription_text(
-    protocol: Protocol, order: CompoundingOrder, *, profile: LdnProfile, patient: str | None
+    protocol: Protocol,
+    order: CompoundingOrder,
+    *,
+    profile: LdnProfile,
+    patient: str | None,
+    prescriber: Prescriber | None = None,
 ) -> str:
     f = order.formulation
     liquid = isinstance(f, OralLiquid)
@@ -18,7 +40,9 @@ def prescription_text(
         "PRESCRIPTION - compounded low-dose naltrexone",
         "",
         f"Patient:       {patient or '________________________'}",
-        "Prescriber:    ________________________   Signature: ____________   Date: ____________",
+        f"Prescriber:    {prescriber.line if prescriber else BLANK_PRESCRIBER}",
+        "Signature:     ____________   Date: ____________",
+        f"Needed by:     {order.schedule.first_day.isoformat()} (the first dose)",
         f"Medicine:      naltrexone, {_medicine(order)}",
         f"Course:        {order.schedule.first_day.isoformat()} to "
         f"{order.schedule.end.isoformat()} ({order.schedule.days} days), once daily",
@@ -142,13 +166,29 @@ def container_labels(order: CompoundingOrder, *, patient: str) -> list[str]:
     return labels
 
 
+LOT_BLANK = "Lot: __________   Use by: __________"
+
+
+def label_with_lot(label: str, lots: list[dict[str, str | None]]) -> str:
+    """A container label with the lot and use-by date of its item filled in, once dispensed.
+
+    ``lots`` are a dispensing's lots (``item``, ``lot_number``, ``use_by``); a label is matched
+    to its item by its first line, which ends with "naltrexone <item>"."""
+    first = label.splitlines()[0] if label else ""
+    for lot in lots:
+        if first.endswith(f"naltrexone {lot['item']}"):
+            use_by = lot.get("use_by") or "not recorded"
+            return label.replace(LOT_BLANK, f"Lot: {lot['lot_number']}   Use by: {use_by}")
+    return label
+
+
 def _label(patient: str, item: str, quantity: str, fill: int, directions: list[str]) -> str:
     return "\n".join(
         [
             f"{patient} - {item}",
             f"Quantity: {quantity} (fill {fill})",
             *directions,
-            "Lot: __________   Use by: __________",
+            LOT_BLANK,
             "Keep out of reach of children. Protect from light.",
         ]
     )

@@ -15,7 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django_htmx.http import HttpResponseClientRedirect
 
+from ldntrial.web.accounts import interrupted
 from ldntrial.web.accounts.models import User
 from ldntrial.web.clinic.models import Patient, Trial, TrialStatus
 
@@ -31,7 +33,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return sign_in_first(request)
             if not isinstance(user, User) or not user.has_role(*roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -39,6 +41,17 @@ def role_required(*roles: str) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def sign_in_first(request: HttpRequest) -> HttpResponse:
+    """Send a person who is not (or no longer) signed in to sign in, and back afterwards: to
+    this page, or for a form sent after idle sign-out to the page it was on, its fields kept
+    (accounts.interrupted). An htmx request makes the whole page go there."""
+    back = interrupted.stash(request) if request.method == "POST" else request.get_full_path()
+    response = redirect_to_login(back)
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(response["Location"])
+    return response
 
 
 def current_user(request: HttpRequest) -> User:

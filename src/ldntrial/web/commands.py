@@ -24,7 +24,7 @@ from ldntrial.core.trial.protocol import Protocol
 from ldntrial.web.accounts import services as accounts
 from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
 from ldntrial.web.audit import chain
-from ldntrial.web.clinic import services
+from ldntrial.web.clinic import dispensing, services
 from ldntrial.web.clinic.models import Trial
 
 DEMO_CLINIC = "Demo clinic (synthetic data)"
@@ -178,12 +178,18 @@ def demo(*, seed: int = 7) -> list[DemoAccount]:
             services.start_trial(by=clinician, trial=trial)
             trial.refresh_from_db()
             if ago > 20:
-                services.mark_dispensed(
+                today = timezone.localdate()
+                items = [q["item"] for q in trial.prescription.quantities]
+                dispensing.record_dispensing(
                     by=pharmacist,
                     prescription=trial.prescription,
-                    lot_number=f"DEMO-LOT-{number:03d}",
-                    # Not before the prescription, which is written today (core.bounds).
+                    # Not before the prescription, which is written today.
                     dispensed_on=today,
+                    lot_numbers={
+                        item: f"DEMO-LOT-{number:03d}-{n}" for n, item in enumerate(items)
+                    },
+                    use_by={item: today + dt.timedelta(days=60) for item in items},
+                    today=today,
                 )
             patient_user = None
             if label == "DEMO-02":

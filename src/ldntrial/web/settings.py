@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ldntrial.web.accounts.context.session",
             ],
             # ``|when``: a moment in the clinic's time zone, readable (ldntrial.web.when).
             "builtins": ["ldntrial.web.when"],
@@ -135,6 +136,12 @@ AXES_VERBOSE = False
 
 STAFF_IDLE_SECONDS = CONFIG.staff_idle_minutes * 60
 PATIENT_SESSION_SECONDS = CONFIG.patient_session_days * 24 * 3600
+# Staff see a warning with a countdown this long before idle sign-out (at most half the idle
+# time), with a button that keeps them signed in (accounts.context, static/ldntrial/session.js).
+SESSION_WARNING_SECONDS = 120
+# A form refused for a missing or stale CSRF token gets a page that says what happened and how
+# to continue (accounts.views.csrf_failure), never Django's developer page.
+CSRF_FAILURE_VIEW = "ldntrial.web.accounts.views.csrf_failure"
 # Sessions are stored under a hash of their key (accounts.sessions, decision 0010).
 SESSION_ENGINE = "ldntrial.web.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True

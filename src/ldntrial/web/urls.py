@@ -83,6 +83,16 @@ pharmacy_urls = (
     [
         path("", pharmacy.queue, name="queue"),
         path("prescriptions/<int:prescription_id>/", pharmacy.prescription, name="prescription"),
+        path(
+            "prescriptions/<int:prescription_id>/print/",
+            pharmacy.prescription_print,
+            name="prescription_print",
+        ),
+        path(
+            "prescriptions/<int:prescription_id>.pdf",
+            pharmacy.prescription_pdf,
+            name="prescription_pdf",
+        ),
     ],
     "pharmacy",
 )
@@ -113,6 +123,8 @@ urlpatterns = [
     ),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/two-factor/", accounts.two_factor, name="two_factor"),
+    path("account/profile/", accounts.profile, name="profile"),
+    path("account/session/", accounts.session_status, name="session_status"),
     path("join/", accounts.join, name="join"),
     path("join/<str:token>/", accounts.retired_join_link, name="retired_join_link"),
     path("staff/", accounts.staff, name="staff"),

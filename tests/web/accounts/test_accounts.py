@@ -51,7 +51,7 @@ def test_five_failures_lock_sign_in_without_revealing_the_account(world, usernam
 def test_staff_must_set_up_a_second_factor_before_anything_else(world):
     client = Client()
     sign_in(client, "dr-ode")
-    assert client.get("/clinic/")["Location"] == "/account/two-factor/"
+    assert client.get("/clinic/")["Location"] == "/account/two-factor/?next=%2Fclinic%2F"
     page = client.get("/account/two-factor/").content.decode()
     assert "Set up your second sign-in step" in page
     assert "<svg" in page

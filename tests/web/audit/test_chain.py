@@ -15,8 +15,10 @@ from ldntrial.web.audit import rows
 from ldntrial.web.audit.anchors import anchor_heads
 from ldntrial.web.audit.chain import event_hash, verify
 from ldntrial.web.audit.models import Action, AppendOnly, AuditEvent, ChainHead
-from ldntrial.web.clinic import services
+from ldntrial.web.clinic import dispensing, services
 from tests.conftest import NOW, as_database_owner
+
+ITEMS = ("1.5 mg capsules", "3 mg capsules", "4.5 mg capsules")
 
 
 def events_since(last_id: int) -> list[AuditEvent]:
@@ -55,14 +57,17 @@ def last_sequence() -> int:
             "clinic.DiaryEntry",
         ),
         (
-            lambda w: services.mark_dispensed(
+            lambda w: dispensing.record_dispensing(
                 by=w.phil,
                 prescription=w.ana_trial.prescription,
-                lot_number="L1",
-                dispensed_on=dt.date(2026, 11, 27),  # the prescription's day
+                dispensed_on=dt.date(2026, 11, 27),
+                lot_numbers=dict.fromkeys(ITEMS, "L1"),
+                use_by=dict.fromkeys(ITEMS, dt.date(2027, 1, 5)),
+                today=dt.date(2026, 11, 27),
             ),
-            Action.UPDATE,
-            "clinic.Prescription",
+            # the prescription's status, and the dispensing with its lots
+            [(Action.UPDATE, "clinic.Prescription"), (Action.CREATE, "clinic.Dispensing")],
+            None,
         ),
     ],
     ids=["add medication", "stop medication", "diary entry", "dispense"],
@@ -71,7 +76,9 @@ def test_every_clinical_write_produces_exactly_one_event(world, write, action, o
     before = last_sequence()
     write(world)
     events = events_since(before)
-    if action is None:  # the helper's own add is one event, the stop the other
+    if isinstance(action, list):  # a write of two rows: one event each
+        assert [(e.action, e.object_type) for e in events] == action
+    elif action is None:  # the helper's own add is one event, the stop the other
         assert [(e.action, e.object_type) for e in events] == [
             (Action.CREATE, object_type),
             (Action.UPDATE, object_type),
@@ -338,6 +345,21 @@ def test_direct_edits_of_other_audited_tables_are_detected(world, capsys, statem
     medication = services.add_medication(by=world.dr_ode, patient=world.ana, text="x 1 mg")
     _sql(statement, medication.pk)
     audit_verify_fails_naming(capsys, f"clinic.Medication:{medication.pk}: {found}")
+
+
+def test_a_direct_edit_of_a_dispensing_lot_is_detected(world, capsys):
+    recorded = dispensing.record_dispensing(
+        by=world.phil,
+        prescription=world.ana_trial.prescription,
+        dispensed_on=dt.date(2026, 11, 27),
+        lot_numbers=dict.fromkeys(ITEMS, "L1"),
+        use_by=dict.fromkeys(ITEMS, dt.date(2027, 1, 5)),
+        today=dt.date(2026, 11, 27),
+    )
+    _sql("UPDATE clinic_dispensing SET lots = '[]' WHERE id = %s", recorded.pk)
+    audit_verify_fails_naming(
+        capsys, f"clinic.Dispensing:{recorded.pk}: changed outside the application: lots"
+    )
 
 
 def test_a_row_added_outside_the_application_is_detected(world, capsys):

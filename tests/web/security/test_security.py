@@ -355,7 +355,9 @@ def test_the_admin_resets_a_password_and_second_factor(world):
     new_password = PASSWORD + " new"
     form = {"code": token, "password": new_password, "password_again": new_password}
     assert client.post("/join/", form).status_code == 302
-    assert client.get("/pharmacy/")["Location"] == "/account/two-factor/"  # enrol again
+    assert (
+        client.get("/pharmacy/")["Location"] == "/account/two-factor/?next=%2Fpharmacy%2F"
+    )  # enrol again
     assert Client().post("/join/", form).status_code == 404  # single use
     assert AuditEvent.objects.filter(action=Action.CREDENTIALS_RESET).count() == 1
     assert verify() == []

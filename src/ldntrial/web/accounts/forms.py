@@ -46,3 +46,17 @@ class InviteStaffForm(forms.Form):
     role = forms.ChoiceField(
         choices=[(r.value, r.label) for r in STAFF_ROLES if r != Role.CLINIC_ADMIN]
     )
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False, label="First name")
+    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    registration_number = forms.CharField(
+        max_length=60,
+        required=False,
+        label="Professional registration",
+        help_text=(
+            "The registration printed on the prescriptions you issue (e.g. 'GMC 1234567'). "
+            "Orders show 'not recorded' until you enter it."
+        ),
+    )

@@ -15,12 +15,18 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import urlencode
 
+from ldntrial.web.accounts import interrupted
 from ldntrial.web.accounts.models import User
 
 # Pages a staff member may reach before the second factor: the second factor itself, leaving.
 OPEN_PREFIXES = ("/account/two-factor/", "/account/logout/", "/static/")
+# Asking how long the session has left must not itself restart the idle clock.
+UNTOUCHED_PATHS = ("/account/session/",)
 TOUCH_SECONDS = 60
 TOUCHED_AT = "ldntrial_touched_at"
 
@@ -36,6 +42,37 @@ def _touch(request: HttpRequest, seconds: int) -> None:
     request.session.set_expiry(seconds)
 
 
+def seconds_left(request: HttpRequest) -> int:
+    """Seconds until the signed-in session ends if nothing touches it: from the stored row's
+    end, unless this request changed the session (it is saved with a fresh end)."""
+    session = request.session
+    stored = getattr(session, "stored_expiry", None)
+    if session.modified or stored is None:
+        return int(session.get_expiry_age())
+    return max(0, int((stored - timezone.now()).total_seconds()))
+
+
+def keep_alive(request: HttpRequest) -> int:
+    """Restart the idle clock now (the person said they are still there); the new seconds."""
+    user = request.user
+    seconds = (
+        settings.STAFF_IDLE_SECONDS
+        if isinstance(user, User) and user.is_clinic_staff
+        else settings.PATIENT_SESSION_SECONDS
+    )
+    request.session[TOUCHED_AT] = int(time.time())
+    request.session.set_expiry(seconds)
+    return seconds
+
+
+def _second_step(request: HttpRequest) -> HttpResponse:
+    """To the second sign-in step, coming back here afterwards (pages only, not forms)."""
+    target = reverse("two_factor")
+    if request.method == "GET" and request.path != reverse("home"):
+        target += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(target)
+
+
 class SessionPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -43,17 +80,21 @@ class SessionPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if isinstance(user, User) and user.is_authenticated:
+            touch = request.path not in UNTOUCHED_PATHS
             if user.is_clinic_staff:
-                _touch(request, settings.STAFF_IDLE_SECONDS)
+                if touch:
+                    _touch(request, settings.STAFF_IDLE_SECONDS)
                 if not user.is_verified() and not request.path.startswith(OPEN_PREFIXES):
                     if request.path.startswith("/api/"):
                         return JsonResponse(
                             {"detail": "complete the second sign-in step first"}, status=403
                         )
-                    return redirect("two_factor")
-            else:
+                    return _second_step(request)
+            elif touch:
                 _touch(request, settings.PATIENT_SESSION_SECONDS)
-        return self.get_response(request)
+        response = self.get_response(request)
+        interrupted.remember_owner(request, response)
+        return response
 
 
 class NoStoreMiddleware:

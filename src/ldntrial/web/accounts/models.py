@@ -44,6 +44,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-stub
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices)
+    # A prescriber's professional registration (e.g. "GMC 1234567"), printed on the orders the
+    # pharmacy dispenses from; blank until the clinician records it on their profile.
+    registration_number = models.CharField(max_length=60, blank=True)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -57,6 +60,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-stub
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles
+
+    @property
+    def display_name(self) -> str:
+        """The full name, or the username when no name is recorded."""
+        return self.get_full_name() or self.username
 
 
 class LinkPurpose(models.TextChoices):

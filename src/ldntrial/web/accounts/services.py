@@ -315,3 +315,28 @@ def reset_credentials(*, by: User, member_id: int, days: int = 2) -> tuple[Invit
             reason="password and second factor reset by the clinic admin",
         )
     return invitation, token
+
+
+def update_profile(*, by: User, first_name: str, last_name: str, registration_number: str) -> User:
+    """A person's own name and professional registration (printed on the orders they issue)."""
+    values = {
+        "first_name": " ".join(first_name.split()),
+        "last_name": " ".join(last_name.split()),
+        "registration_number": " ".join(registration_number.split()),
+    }
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=by.pk)
+        before = {key: getattr(user, key) for key in values}
+        for key, value in values.items():
+            setattr(user, key, value)
+        user.save(update_fields=list(values))
+        record(
+            by=user,
+            action=Action.UPDATE,
+            instance=user,
+            clinic_id=user.clinic_id,
+            before=_user_snapshot(user) | before,
+            after=_user_snapshot(user) | values,
+            reason="profile updated",
+        )
+    return user

@@ -7,6 +7,7 @@ and a copy of the database gives no one a session to replay.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -27,14 +28,20 @@ class SessionStore(DatabaseStore):
 
         return Session
 
+    # When the stored row ends, as read at the start of this request (the idle warning counts
+    # down from it: accounts.middleware.seconds_left).
+    stored_expiry: dt.datetime | None = None
+
     def _get_session_from_db(self) -> Any:
         try:
-            return self.model.objects.get(
+            row = self.model.objects.get(
                 session_key=stored_key(self.session_key or ""), expire_date__gt=timezone.now()
             )
         except (self.model.DoesNotExist, SuspiciousOperation):
             self._session_key = None
             return None
+        self.stored_expiry = row.expire_date
+        return row
 
     def exists(self, session_key: str) -> bool:
         return self.model.objects.filter(session_key=stored_key(session_key)).exists()

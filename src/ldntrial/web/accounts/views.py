@@ -6,9 +6,10 @@ import base64
 import io
 
 import segno
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,9 +18,23 @@ from django_otp import login as otp_login
 
 from ldntrial.core.errors import InvalidValue
 from ldntrial.web.access import current_user, role_required
-from ldntrial.web.accounts import security, services
-from ldntrial.web.accounts.forms import InviteStaffForm, JoinCodeForm, SetPasswordForm, TokenForm
-from ldntrial.web.accounts.models import Invitation, LinkPurpose, Role, TOTPDevice, User
+from ldntrial.web.accounts import interrupted, security, services
+from ldntrial.web.accounts.forms import (
+    InviteStaffForm,
+    JoinCodeForm,
+    ProfileForm,
+    SetPasswordForm,
+    TokenForm,
+)
+from ldntrial.web.accounts.middleware import keep_alive, seconds_left
+from ldntrial.web.accounts.models import (
+    STAFF_ROLES,
+    Invitation,
+    LinkPurpose,
+    Role,
+    TOTPDevice,
+    User,
+)
 from ldntrial.web.form_errors import show_errors
 
 HOME_BY_ROLE = {
@@ -39,6 +54,23 @@ def safe_next(request: HttpRequest, default: str = "home") -> str:
     ):
         return target
     return reverse(default)
+
+
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long the session has left (GET, which does not restart the idle clock), or keep it
+    (POST: "Stay signed in"). Read by the sign-out warning's script."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "seconds_left": 0})
+    seconds = keep_alive(request) if request.method == "POST" else seconds_left(request)
+    return JsonResponse({"signed_in": True, "seconds_left": seconds})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check: say what happened and how to continue. ``reason`` is
+    Django's technical one; it is not shown."""
+    back = interrupted.return_path(request) if request.headers.get("Referer") else ""
+    return render(request, "csrf_failure.html", {"back": back}, status=403)
 
 
 @login_required
@@ -123,6 +155,27 @@ def retired_join_link(request: HttpRequest, token: str) -> HttpResponse:
     is spent on sight, and the person asks for a new invitation."""
     services.retire_exposed_code(token)
     return render(request, "accounts/invitation_invalid.html", status=404)
+
+
+@role_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """A staff member's own name and (for prescribers) professional registration."""
+    user = current_user(request)
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "registration_number": user.registration_number,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(by=user, **form.cleaned_data)
+        messages.success(request, "Your profile is saved.")
+        return redirect("profile")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
 
 
 STAFF_ACTIONS = ("deactivate", "reactivate", "reset")

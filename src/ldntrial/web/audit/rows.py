@@ -31,6 +31,7 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "clinic.Trial": (),
     "clinic.DiaryEntry": (),
     "clinic.Prescription": (),
+    "clinic.Dispensing": (),
     "clinic.Reassessment": (),
 }
 

@@ -18,10 +18,8 @@ from django.utils import timezone
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.amendment import Amendment, amend, remaining_schedule
-from ldntrial.core.trial.compounding import compounding_order
 from ldntrial.core.trial.document import protocol_to_document
 from ldntrial.core.trial.titration import WarningCode
-from ldntrial.reports.prescription import container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import audited_change, audited_create, snapshot
 from ldntrial.web.clinic.models import (
@@ -42,7 +40,11 @@ def amend_trial(
 ) -> ProtocolAmendment:
     """Apply ``amendment`` to the version in effect of an active trial, in one transaction."""
     from ldntrial.web.clinic.queries import today_for
-    from ldntrial.web.clinic.services import _prescription_snapshot, _quantities, _trial_snapshot
+    from ldntrial.web.clinic.services import (
+        _trial_snapshot,
+        issue_prescription,
+        prescription_snapshot,
+    )
 
     today = today_for(trial.patient)
     profile = data.ldn_profile()
@@ -90,29 +92,24 @@ def amend_trial(
         )
         for old in waiting:
             with audited_change(
-                old, by=by, state=_prescription_snapshot, reason=f"replaced by amendment {version}"
+                old, by=by, state=prescription_snapshot, reason=f"replaced by amendment {version}"
             ):
                 old.status = PrescriptionStatus.SUPERSEDED
         locked = amended.protocol
         rest = remaining_schedule(locked.titration, amendment.on)
-        order = compounding_order(rest, locked.formulation, overage_percent=locked.overage_percent)
-        label = trial.patient.label
         header = (
             f"AMENDMENT {version} ({amendment.kind.label}) from {amendment.on.isoformat()}: "
             "covers the rest of the trial and replaces any earlier prescription not yet "
             "dispensed.\n\n"
         )
-        audited_create(
-            Prescription,
+        issue_prescription(
             by=by,
-            state=_prescription_snapshot,
-            reason=f"prescription for amendment {version}",
-            clinic=trial.clinic,
             trial=trial,
+            protocol=locked,
+            schedule=rest,
             amendment=row,
-            text=header + prescription_text(locked, order, profile=profile, patient=label),
-            quantities=_quantities(order),
-            labels=container_labels(order, patient=label),
+            header=header,
+            reason=f"prescription for amendment {version}",
         )
     return row
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.utils import timezone
@@ -291,15 +292,50 @@ def fresh_key() -> uuid.UUID:
     return uuid.uuid4()
 
 
+class DispensingFields(TypedDict):
+    dispensed_on: dt.date
+    lot_numbers: dict[str, str]
+    use_by: dict[str, dt.date | None]
+
+
 class DispenseForm(forms.Form):
-    lot_number = forms.CharField(max_length=60, label="Lot number")
+    """The dispensing: the day, and for each item of the prescription (``items``, each capsule
+    strength or the liquid) its lot number and use-by date, as fields ``lot_<n>`` and
+    ``use_by_<n>``. ``correcting`` adds the reason a recorded dispensing is corrected."""
+
     dispensed_on = forms.DateField(
         label="Date dispensed", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, items: list[str], correcting: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dispensed_on"].initial = timezone.localdate().isoformat()
+        self.items = items
+        if "dispensed_on" not in self.initial:
+            self.fields["dispensed_on"].initial = timezone.localdate().isoformat()
+        for n, item in enumerate(items):
+            self.fields[f"lot_{n}"] = forms.CharField(
+                max_length=60, label=f"Lot number, {item}", required=False
+            )
+            self.fields[f"use_by_{n}"] = forms.DateField(
+                label=f"Use by, {item}",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+        if correcting:
+            self.fields["reason"] = forms.CharField(
+                max_length=200, label="Why is the dispensing corrected?", required=False
+            )
+
+    def lots(self) -> DispensingFields:
+        """The cleaned fields as the dispensing services take them."""
+        c = self.cleaned_data
+        return {
+            "dispensed_on": c["dispensed_on"],
+            "lot_numbers": {item: c.get(f"lot_{n}") or "" for n, item in enumerate(self.items)},
+            "use_by": {item: c.get(f"use_by_{n}") for n, item in enumerate(self.items)},
+        }
 
 
 def situation_choices() -> list[tuple[str, str]]:

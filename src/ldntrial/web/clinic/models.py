@@ -249,9 +249,10 @@ class Prescription(models.Model):
     status = models.CharField(
         max_length=12, choices=PrescriptionStatus.choices, default=PrescriptionStatus.TO_PREPARE
     )
-    lot_number = models.CharField(max_length=60, blank=True)
-    dispensed_on = models.DateField(null=True, blank=True)
-    dispensed_by = models.ForeignKey(
+    # The first dose day of the prescribed schedule: the preparation must be ready by then.
+    needed_by = models.DateField(null=True, blank=True)
+    # The clinician who issued it (their name and registration are printed on the order).
+    prescribed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -262,6 +263,48 @@ class Prescription(models.Model):
     @property
     def is_to_prepare(self) -> bool:
         return self.status == PrescriptionStatus.TO_PREPARE
+
+
+class Dispensing(models.Model):
+    """One version of a prescription's dispensing: the day and, per item (each capsule
+    strength, or the liquid), its lot and use-by date. A correction adds a version with its
+    reason; the earlier ones are kept (like diary entries)."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.PROTECT, related_name="dispensings"
+    )
+    dispensed_on = models.DateField()
+    # [{"item": "1.5 mg capsules", "lot_number": "...", "use_by": "YYYY-MM-DD" or null}]
+    lots = models.JSONField(default=list)
+    version = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    correction_reason = models.CharField(max_length=200, blank=True)
+    dispensed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription", "version"], name="one_dispensing_version_number"
+            ),
+            models.UniqueConstraint(
+                fields=["prescription"],
+                condition=models.Q(is_current=True),
+                name="one_current_dispensing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispensing {self.pk} (version {self.version})"
+
+    @property
+    def trial(self) -> Trial:
+        """The trial dispensed for (the audit trail files the event under its patient)."""
+        return self.prescription.trial
 
 
 class Reassessment(models.Model):

@@ -22,7 +22,8 @@ from ldntrial.core.trial.compounding import compounding_order
 from ldntrial.core.trial.diary import check_day_open, validate_entry
 from ldntrial.core.trial.document import protocol_to_document
 from ldntrial.core.trial.protocol import Protocol, require_time_zone
-from ldntrial.reports.prescription import container_labels, prescription_text
+from ldntrial.core.trial.titration import TitrationSchedule
+from ldntrial.reports.prescription import Prescriber, container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import (
     audited_change,
@@ -37,7 +38,7 @@ from ldntrial.web.clinic.models import (
     Medication,
     Patient,
     Prescription,
-    PrescriptionStatus,
+    ProtocolAmendment,
     Trial,
     TrialStatus,
     VisitMeasure,
@@ -254,21 +255,48 @@ def _start_locked(*, by: User, trial: Trial) -> Trial:
             trial.status = TrialStatus.ACTIVE
             trial.started_at = now
             trial.started_by = by
-        profile = data.ldn_profile()
-        order = compounding_order(
-            locked.titration, locked.formulation, overage_percent=locked.overage_percent
-        )
-        audited_create(
-            Prescription,
-            by=by,
-            state=_prescription_snapshot,
-            clinic=trial.clinic,
-            trial=trial,
-            text=prescription_text(locked, order, profile=profile, patient=trial.patient.label),
-            quantities=_quantities(order),
-            labels=container_labels(order, patient=trial.patient.label),
-        )
+        issue_prescription(by=by, trial=trial, protocol=locked)
     return trial
+
+
+def issue_prescription(
+    *,
+    by: User,
+    trial: Trial,
+    protocol: Protocol,
+    schedule: TitrationSchedule | None = None,
+    amendment: ProtocolAmendment | None = None,
+    header: str = "",
+    reason: str = "",
+) -> Prescription:
+    """The prescription of a locked protocol for the pharmacy queue, signed by ``by`` (the
+    prescriber: their name and registration are printed on it), needed by the first dose day
+    of what it covers: the whole ``protocol`` or, for an amendment, the remaining ``schedule``.
+    Called inside the caller's transaction."""
+    profile = data.ldn_profile()
+    order = compounding_order(
+        schedule or protocol.titration,
+        protocol.formulation,
+        overage_percent=protocol.overage_percent,
+    )
+    prescriber = Prescriber(by.display_name, by.registration_number.strip())
+    return audited_create(
+        Prescription,
+        by=by,
+        reason=reason,
+        state=prescription_snapshot,
+        clinic=trial.clinic,
+        trial=trial,
+        amendment=amendment,
+        text=header
+        + prescription_text(
+            protocol, order, profile=profile, patient=trial.patient.label, prescriber=prescriber
+        ),
+        quantities=_quantities(order),
+        labels=container_labels(order, patient=trial.patient.label),
+        needed_by=order.schedule.first_day,
+        prescribed_by=by,
+    )
 
 
 def _quantities(order: Any) -> list[dict[str, Any]]:
@@ -287,7 +315,7 @@ def _trial_snapshot(trial: Trial) -> dict[str, Any]:
     return snapshot(trial, exclude=("protocol_document", "amended_document"))
 
 
-def _prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
+def prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
     return snapshot(prescription, exclude=("text", "labels"))
 
 
@@ -375,29 +403,6 @@ def submit_diary(
             {"correction_reason": "this day was filled meanwhile: say why you are changing it"}
         ) from None
     return entry, True
-
-
-def mark_dispensed(
-    *, by: User, prescription: Prescription, lot_number: str, dispensed_on: dt.date
-) -> Prescription:
-    lot = lot_number.strip()
-    if not lot:
-        raise FieldErrors({"lot_number": "enter the lot number printed on the preparation"})
-    bounds.check_dispensing(
-        dispensed_on,
-        prescribed_on=timezone.localdate(prescription.created_at),
-        today=timezone.localdate(),
-    )
-    with transaction.atomic():
-        prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
-        if prescription.status == PrescriptionStatus.DISPENSED:
-            raise InvalidValue("this prescription was already marked dispensed")
-        with audited_change(prescription, by=by, state=_prescription_snapshot, reason="dispensed"):
-            prescription.status = PrescriptionStatus.DISPENSED
-            prescription.lot_number = lot
-            prescription.dispensed_on = dispensed_on
-            prescription.dispensed_by = by
-    return prescription
 
 
 def log_read(*, by: User, patient: Patient, what: str) -> None:

@@ -21,6 +21,7 @@ from ldntrial.web.access import (
     own_trial,
     role_required,
 )
+from ldntrial.web.accounts.context import SAVED_DRAFT
 from ldntrial.web.accounts.models import Role
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import DiaryForm, fresh_key
@@ -126,6 +127,7 @@ def diary_day(request: HttpRequest, day: str) -> HttpResponse:
             except InvalidValue as error:
                 show_errors(form, error, prefixes=("", "score_"))
             else:
+                request.session[SAVED_DRAFT] = _draft_key(trial.pk, date)
                 return redirect("patient:today")
         status = 400
     elif request.method == "POST":
@@ -140,9 +142,15 @@ def diary_day(request: HttpRequest, day: str) -> HttpResponse:
             "closed": closed,
             "dosing": dosing,
             "dose": protocol.titration.step_on(date),
+            "draft_key": _draft_key(trial.pk, date),
         },
         status=status,
     )
+
+
+def _draft_key(trial_id: int, day: dt.date) -> str:
+    """Where the browser keeps the unsent answers of one diary day (static/ldntrial/forms.js)."""
+    return f"ldntrial.diary.{trial_id}.{day.isoformat()}"
 
 
 @patient_only

@@ -1,0 +1,106 @@
+"""Dispensing a compounded prescription: the day it was handed over and, for each item (each
+capsule strength, or the liquid), the lot it came from and its use-by date.
+
+The rules: a dispensing is not dated before the prescription was issued, nor later than today
+plus one day (a pharmacy a time zone ahead of the server may already be on tomorrow's date);
+every item has its own lot and use-by date; a use-by date is not before the dispensing (an
+expired preparation is not handed over) and not later than the preparation's beyond-use period
+allows, counted from the dispensing day (a preparation is compounded on or before the day it is
+dispensed, so its beyond-use date can be no later than that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ldntrial.core.errors import FieldErrors
+
+FUTURE_MARGIN_DAYS = 1
+LOT_MAX_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class Lot:
+    """The lot of one dispensed item and the day it must be used by."""
+
+    item: str
+    lot_number: str
+    use_by: dt.date
+
+
+@dataclass(frozen=True)
+class Dispensing:
+    dispensed_on: dt.date
+    lots: tuple[Lot, ...]
+
+
+def check_dispensed_on(dispensed_on: dt.date, *, prescribed_on: dt.date, today: dt.date) -> dt.date:
+    """``dispensed_on`` if it is a plausible dispensing day; otherwise a message saying why."""
+    if dispensed_on < prescribed_on:
+        raise FieldErrors(
+            {
+                "dispensed_on": f"{dispensed_on.isoformat()} is before the prescription was "
+                f"issued ({prescribed_on.isoformat()}): enter the day the preparation was "
+                "handed over"
+            }
+        )
+    latest = today + dt.timedelta(days=FUTURE_MARGIN_DAYS)
+    if dispensed_on > latest:
+        raise FieldErrors(
+            {
+                "dispensed_on": f"the dispensing date cannot be in the future "
+                f"({dispensed_on.isoformat()} is after {today.isoformat()}): enter the day "
+                "the preparation was handed over"
+            }
+        )
+    return dispensed_on
+
+
+def check_dispensing(
+    *,
+    items: Sequence[str],
+    lot_numbers: Mapping[str, str],
+    use_by: Mapping[str, dt.date | None],
+    dispensed_on: dt.date,
+    prescribed_on: dt.date,
+    today: dt.date,
+    beyond_use_days: int,
+) -> Dispensing:
+    """One lot and use-by date for every item of the prescription, checked.
+
+    Errors are keyed ``dispensed_on``, ``lot_<n>`` and ``use_by_<n>`` (``n`` counts the items
+    from 0, in the order given), so a form can show each next to its field.
+    """
+    errors: dict[str, str] = {}
+    try:
+        check_dispensed_on(dispensed_on, prescribed_on=prescribed_on, today=today)
+    except FieldErrors as error:
+        errors |= error.errors
+    latest_use_by = dispensed_on + dt.timedelta(days=beyond_use_days)
+    lots = []
+    for n, item in enumerate(items):
+        lot = " ".join((lot_numbers.get(item) or "").split())
+        date = use_by.get(item)
+        if not lot:
+            errors[f"lot_{n}"] = f"enter the lot number printed on the {item}"
+        elif len(lot) > LOT_MAX_LENGTH:
+            errors[f"lot_{n}"] = f"a lot number has at most {LOT_MAX_LENGTH} characters"
+        if date is None:
+            errors[f"use_by_{n}"] = f"enter the use-by date printed on the {item}"
+        elif date < dispensed_on:
+            errors[f"use_by_{n}"] = (
+                f"use by {date.isoformat()} is before the dispensing date: an expired "
+                "preparation cannot be dispensed; check the date or prepare a new lot"
+            )
+        elif date > latest_use_by:
+            errors[f"use_by_{n}"] = (
+                f"use by {date.isoformat()} is later than the {beyond_use_days}-day "
+                f"beyond-use period allows (at most {latest_use_by.isoformat()}): check the date"
+            )
+        if date is not None and lot:
+            lots.append(Lot(item=item, lot_number=lot, use_by=date))
+    if errors:
+        raise FieldErrors(errors)
+    return Dispensing(dispensed_on=dispensed_on, lots=tuple(lots))

@@ -1,0 +1,97 @@
+"""Dispensing rules: the date bounds, a lot and use-by date for every item."""
+
+import datetime as dt
+
+import pytest
+
+from ldntrial.core.errors import FieldErrors
+from ldntrial.core.trial.dispensing import Lot, check_dispensed_on, check_dispensing
+
+ISSUED = dt.date(2026, 11, 20)
+TODAY = dt.date(2026, 11, 27)
+ITEMS = ("1.5 mg capsules", "3 mg capsules", "4.5 mg capsules")
+
+
+def dispense(**overrides):
+    fields = {
+        "items": ITEMS,
+        "lot_numbers": {item: f"LOT-{n}" for n, item in enumerate(ITEMS)},
+        "use_by": {item: TODAY + dt.timedelta(days=60) for item in ITEMS},
+        "dispensed_on": TODAY,
+        "prescribed_on": ISSUED,
+        "today": TODAY,
+        "beyond_use_days": 180,
+    }
+    fields.update(overrides)
+    return check_dispensing(**fields)
+
+
+@pytest.mark.parametrize(
+    ("dispensed_on", "accepted"),
+    [
+        (ISSUED - dt.timedelta(days=1), False),  # before the prescription existed
+        (dt.date(1999, 1, 1), False),
+        (ISSUED, True),
+        (TODAY, True),
+        (TODAY + dt.timedelta(days=1), True),  # a pharmacy a time zone ahead
+        (TODAY + dt.timedelta(days=2), False),
+        (dt.date(9999, 12, 31), False),
+    ],
+)
+def test_the_dispensing_date_lies_between_the_prescription_and_tomorrow(dispensed_on, accepted):
+    if accepted:
+        assert check_dispensed_on(dispensed_on, prescribed_on=ISSUED, today=TODAY) == dispensed_on
+    else:
+        with pytest.raises(FieldErrors) as refused:
+            check_dispensed_on(dispensed_on, prescribed_on=ISSUED, today=TODAY)
+        assert "dispensed_on" in refused.value.errors
+
+
+def test_a_date_before_the_prescription_says_when_it_was_issued():
+    with pytest.raises(FieldErrors) as refused:
+        check_dispensed_on(dt.date(1999, 1, 1), prescribed_on=ISSUED, today=TODAY)
+    assert refused.value.errors["dispensed_on"] == (
+        "1999-01-01 is before the prescription was issued (2026-11-20): enter the day the "
+        "preparation was handed over"
+    )
+
+
+def test_each_strength_gets_its_own_lot_and_use_by_date():
+    dispensing = dispense()
+    assert dispensing.lots == tuple(
+        Lot(item=item, lot_number=f"LOT-{n}", use_by=dt.date(2027, 1, 26))
+        for n, item in enumerate(ITEMS)
+    )
+
+
+def test_a_missing_lot_or_use_by_date_is_named_per_item():
+    with pytest.raises(FieldErrors) as refused:
+        dispense(
+            lot_numbers={ITEMS[0]: "L1", ITEMS[1]: "  "},
+            use_by={ITEMS[0]: TODAY, ITEMS[1]: TODAY},
+        )
+    assert refused.value.errors == {
+        "lot_1": "enter the lot number printed on the 3 mg capsules",
+        "lot_2": "enter the lot number printed on the 4.5 mg capsules",
+        "use_by_2": "enter the use-by date printed on the 4.5 mg capsules",
+    }
+
+
+@pytest.mark.parametrize(
+    ("use_by", "message"),
+    [
+        (TODAY - dt.timedelta(days=1), "an expired preparation cannot be dispensed"),
+        (TODAY + dt.timedelta(days=181), "later than the 180-day beyond-use period allows"),
+    ],
+)
+def test_a_use_by_date_is_within_the_beyond_use_period(use_by, message):
+    with pytest.raises(FieldErrors) as refused:
+        dispense(use_by=dict.fromkeys(ITEMS, use_by))
+    assert message in refused.value.errors["use_by_0"]
+
+
+def test_a_lot_number_is_stripped_and_bounded():
+    assert dispense(lot_numbers=dict.fromkeys(ITEMS, "  A  1 ")).lots[0].lot_number == "A 1"
+    with pytest.raises(FieldErrors) as refused:
+        dispense(lot_numbers=dict.fromkeys(ITEMS, "x" * 61))
+    assert "at most 60 characters" in refused.value.errors["lot_0"]
