@@ -56,29 +56,6 @@ def test_a_year_of_birth_is_not_in_the_future_nor_beyond_a_human_life(year, acce
         assert "between 1901 and 2026" in refused.value.errors["birth_year"]
 
 
-PRESCRIBED = dt.date(2026, 11, 20)
-
-
-@pytest.mark.parametrize(
-    ("dispensed", "fragment"),
-    [
-        (dt.date(1999, 1, 1), "before the prescription (2026-11-20)"),
-        (dt.date(2026, 11, 19), "before the prescription"),
-        (dt.date(2026, 11, 28), "cannot be in the future"),
-        (dt.date(9999, 12, 31), "cannot be in the future"),
-    ],
-)
-def test_dispensing_is_refused_before_the_prescription_or_in_the_future(dispensed, fragment):
-    with pytest.raises(FieldErrors) as refused:
-        bounds.check_dispensing(dispensed, prescribed_on=PRESCRIBED, today=TODAY)
-    assert fragment in refused.value.errors["dispensed_on"]
-
-
-@pytest.mark.parametrize("dispensed", [PRESCRIBED, TODAY])
-def test_dispensing_from_the_prescription_day_to_today_is_accepted(dispensed):
-    assert bounds.check_dispensing(dispensed, prescribed_on=PRESCRIBED, today=TODAY) == dispensed
-
-
 @pytest.mark.parametrize(
     ("bound", "value", "accepted"),
     [

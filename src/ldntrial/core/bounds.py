@@ -96,28 +96,6 @@ def check_birth_year(year: int, *, today: dt.date, field: str = "birth_year") ->
     )
 
 
-def check_dispensing(
-    dispensed_on: dt.date,
-    *,
-    prescribed_on: dt.date,
-    today: dt.date,
-    field: str = "dispensed_on",
-) -> dt.date:
-    """A dispensing date: on or after the day of the prescription, and not in the future."""
-    if dispensed_on < prescribed_on:
-        raise FieldErrors(
-            {
-                field: f"the dispensing date {dispensed_on.isoformat()} is before the "
-                f"prescription ({prescribed_on.isoformat()}): give the day it was handed over"
-            }
-        )
-    if dispensed_on > today:
-        raise FieldErrors(
-            {field: "the dispensing date cannot be in the future: give the day it was handed over"}
-        )
-    return dispensed_on
-
-
 class BoundWarning(enum.Enum):
     """A plausible value that is still unusual: accepted only when the clinician says so."""
 

@@ -1,6 +1,7 @@
 """Dispensing rules: the date bounds, a lot and use-by date for every item."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ ITEMS = ("1.5 mg capsules", "3 mg capsules", "4.5 mg capsules")
 
 
 def dispense(**overrides):
-    fields = {
+    fields: dict[str, Any] = {
         "items": ITEMS,
         "lot_numbers": {item: f"LOT-{n}" for n, item in enumerate(ITEMS)},
         "use_by": {item: TODAY + dt.timedelta(days=60) for item in ITEMS},

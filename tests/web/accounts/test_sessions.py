@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from typing import Any
 
 import pytest
 import time_machine
@@ -68,7 +69,7 @@ def restored_fields(body: str) -> dict[str, list[str]] | None:
 
 def test_a_staff_page_carries_the_idle_clock_and_an_accessible_warning(world):
     body = world.client("dr_ode").get("/clinic/").content.decode()
-    left = int(re.search(r'data-session-seconds-left="(\d+)"', body)[1])
+    left = int(re.findall(r'data-session-seconds-left="(\d+)"', body)[0])
     assert settings.STAFF_IDLE_SECONDS - 5 <= left <= settings.STAFF_IDLE_SECONDS
     assert 'data-session-warn-before="120"' in body
     assert 'id="session-warning" class="session-warning" role="alertdialog"' in body
@@ -127,7 +128,7 @@ def test_the_way_back_never_leaves_the_site(world, target):
 # --- an interrupted staff form ----------------------------------------------------------------
 
 
-def post_after_expiry(client: Client, data: dict, url="/clinic/patients/new/"):
+def post_after_expiry(client: Client, data: dict[str, Any], url="/clinic/patients/new/"):
     client.get(url)  # the form is open, the browser knows whose it is
     expire_sessions()
     return client.post(url, data, HTTP_REFERER=f"http://testserver{url}")
@@ -167,7 +168,7 @@ def test_a_form_posted_to_another_address_comes_back_to_the_page_it_was_on(world
     assert response["Location"] == f"/account/login/?next={page}"
     sign_in_again(client, world.dr_ode, next_url=page)
     body = client.get(page).content.decode()
-    kept = json.loads(re.search(r'id="restored-form" type="application/json">(.*?)<', body)[1])
+    kept = json.loads(re.findall(r'id="restored-form" type="application/json">(.*?)<', body)[0])
     assert kept == {
         "action": f"/clinic/patients/{world.ana.pk}/medications/",
         "fields": {"text": ["tramadol 50 mg"]},
