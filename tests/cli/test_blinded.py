@@ -225,3 +225,71 @@ def test_the_effects_to_detect_can_be_chosen(capsys, tmp_path):
     assert "1.5 points better" in out
     assert "3 points better" in out
     assert "2 points better" not in out
+
+
+def test_unreadable_keys_and_allocations_are_clear_errors(capsys, tmp_path, pharmacy):
+    key, sealed, protocol_file, _ = pharmacy
+    bad_key = tmp_path / "bad.key"
+    bad_key.write_text("not a key\n")
+    sheet = ("pharmacy", "sheet", "--protocol", str(protocol_file))
+    code, _, err = run(capsys, *sheet, "--allocation", str(sealed), "--key-file", str(bad_key))
+    assert code == 2
+    assert "this is not an allocation key" in err
+    code, _, err = run(
+        capsys, *sheet, "--allocation", str(tmp_path / "missing"), "--key-file", str(key)
+    )
+    assert code == 2
+    assert "cannot read" in err
+    diary = tmp_path / "d.csv"
+    diary.write_text("date,pain\n2027-02-20,5\n")
+    code, _, err = run(
+        capsys, "analyze", str(diary), "--protocol", str(protocol_file), "--allocation", str(sealed)
+    )
+    assert code == 2
+    assert "--allocation needs --key-file" in err
+    code, _, err = run(
+        capsys,
+        "analyze",
+        str(diary),
+        "--protocol",
+        str(protocol_file),
+        "--allocation",
+        str(sealed),
+        "--key-file",
+        str(key),
+        "--guess",
+        "1:ldn",
+        "--guess",
+        "1:placebo",
+    )
+    assert code == 2
+    assert "period 1 is given twice" in err
+
+
+def test_an_open_label_protocol_has_no_sheet_and_takes_no_allocation(capsys, tmp_path, pharmacy):
+    key, sealed, _, _ = pharmacy
+    open_label = tmp_path / "open.json"
+    code, _, _ = run(
+        capsys, "plan", "--condition", "fibromyalgia", "--out-protocol", str(open_label)
+    )
+    assert code == 0
+    code, _, err = run(
+        capsys,
+        "pharmacy",
+        "sheet",
+        "--protocol",
+        str(open_label),
+        "--allocation",
+        str(sealed),
+        "--key-file",
+        str(key),
+    )
+    assert code == 2
+    assert "open-label protocol: it has no kits" in err
+    diary = tmp_path / "d.csv"
+    diary.write_text("date,pain\n2027-02-20,5\n")
+    code, _, err = run(
+        capsys, "analyze", str(diary), "--protocol", str(open_label), "--allocation", str(sealed)
+    )
+    assert code == 2
+    assert "go with a blinded protocol" in err

@@ -155,3 +155,15 @@ def test_a_key_survives_its_text_form():
 def test_a_file_that_is_not_a_sealed_allocation_is_a_clear_error():
     with pytest.raises(InvalidValue, match="not a sealed ldntrial allocation"):
         unseal(b"hello", new_key())
+
+
+def test_periods_outside_the_design_and_malformed_content_are_refused():
+    allocation = seeded_allocation()
+    with pytest.raises(InvalidValue, match="period 7 does not exist"):
+        allocation.arm_of_period(7)
+    with pytest.raises(InvalidValue, match="not an ldntrial allocation"):
+        Allocation.from_content({"format": "other"})
+    broken = {**allocation.content(), "arms": ["sometimes"]}
+    with pytest.raises(InvalidValue, match="malformed"):
+        Allocation.from_content(broken)
+    assert Allocation.from_content(allocation.content()) == allocation
