@@ -9,7 +9,7 @@ from ldntrial import data
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic import services
-from ldntrial.web.clinic.models import Patient, Prescription, PrescriptionStatus, Trial
+from ldntrial.web.clinic.models import Patient, Trial
 from tests.web.conftest import plan_form
 
 NEW_PATIENT = {
@@ -105,22 +105,7 @@ def test_an_absurd_year_of_birth_is_a_form_error(world, birth_year, message):
     assert not Patient.objects.filter(label="FM-0500").exists()
 
 
-@pytest.mark.parametrize(
-    ("day", "message"),
-    [
-        ("1999-01-01", "is before the prescription (2026-11-27)"),
-        ("0001-01-01", "is before the prescription"),
-        ("9999-12-31", "cannot be in the future"),
-    ],
-)
-def test_an_absurd_dispensing_date_is_a_form_error(world, day, message):
-    prescription = world.ana_trial.prescription
-    response = world.client("phil").post(
-        f"/pharmacy/prescriptions/{prescription.pk}/", {"lot_number": "L1", "dispensed_on": day}
-    )
-    assert response.status_code == 400
-    assert message in response.content.decode()
-    assert Prescription.objects.get(pk=prescription.pk).status == PrescriptionStatus.TO_PREPARE
+# Absurd dispensing dates: tests/web/clinic/test_pharmacy_views.py (with the lots they need).
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1900-01-01"])

@@ -91,6 +91,7 @@ def test_a_pharmacist_records_a_lot_and_use_by_date_for_each_strength(world):
         ({"use_by_0": "2026-11-01"}, "use_by_0", "an expired preparation cannot be dispensed"),
         ({"use_by_0": "2028-01-01"}, "use_by_0", "beyond-use period allows"),
         ({"dispensed_on": "0001-01-01"}, "dispensed_on", "is before the prescription"),
+        ({"dispensed_on": "9999-12-31"}, "dispensed_on", "cannot be in the future"),
         ({"dispensed_on": "99999-01-01"}, "dispensed_on", "Enter a valid date"),
     ],
 )
