@@ -190,6 +190,16 @@ class World:
 FROZEN_AT = dt.datetime(2026, 11, 27, 21, 15, tzinfo=dt.UTC)
 
 
+@pytest.fixture(scope="module")
+def append_only_lifted(django_db_setup: object, django_db_blocker: Any) -> Iterator[None]:
+    """The append-only audit triggers lifted for a module of transactional tests (their flush
+    deletes audit events), and put back afterwards (tests.e2e.conftest)."""
+    from tests.e2e.conftest import _append_only_triggers_lifted
+
+    with _append_only_triggers_lifted(django_db_blocker):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("browser"):

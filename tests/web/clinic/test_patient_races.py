@@ -7,16 +7,21 @@ other submission gets the form back with the label's message, never a server err
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
-from django.db import connections
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 from ldntrial.web.audit.models import Action, AuditEvent
 from ldntrial.web.clinic.models import Patient
+from tests.web.concurrency import at_once
 from tests.web.conftest import World
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("append_only_lifted"),
+]
 
 SUBMITTED = {
     "label": "FM-0777",
@@ -28,46 +33,19 @@ SUBMITTED = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _flushable(django_db_setup, django_db_blocker):
-    from tests.e2e.conftest import _append_only_triggers_lifted
-
-    with _append_only_triggers_lifted(django_db_blocker):
-        yield
-
-
-def _at_once(calls):
-    """Run the calls in threads released together; each result or exception, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 @pytest.mark.parametrize("submissions", [2, 3])
 @pytest.mark.parametrize("round_", range(3))
 def test_one_label_submitted_at_once_stores_one_patient_and_answers_the_rest(submissions, round_):
     world = World()
     clients = [world.client("dr_ode")] + [_fresh_client_for(world) for _ in range(submissions - 1)]
-    responses = _at_once([lambda c=c: c.post("/clinic/patients/new/", SUBMITTED) for c in clients])
-    assert not [r for r in responses if isinstance(r, Exception)], responses
-    codes = sorted(r.status_code for r in responses)
+    responses = at_once(
+        [functools.partial(c.post, "/clinic/patients/new/", SUBMITTED) for c in clients]
+    )
+    answered = [r for r in responses if isinstance(r, HttpResponseBase)]
+    assert len(answered) == len(responses), responses
+    codes = sorted(r.status_code for r in answered)
     assert codes == [302] + [400] * (submissions - 1), codes
-    for refused in (r for r in responses if r.status_code == 400):
+    for refused in (r for r in answered if isinstance(r, HttpResponse) and r.status_code == 400):
         assert "a patient labelled &#x27;FM-0777&#x27; already exists" in refused.content.decode()
     stored = Patient.objects.filter(clinic=world.clinic_a, label="FM-0777")
     assert stored.count() == 1

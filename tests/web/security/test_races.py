@@ -7,48 +7,20 @@ triggers are lifted for this module only (as for the browser tests).
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
-from django.db import connections
 
 from ldntrial.core.errors import FieldErrors
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.models import DiaryEntry
+from tests.web.concurrency import at_once
 from tests.web.conftest import World
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _flushable(django_db_setup, django_db_blocker):
-    from tests.e2e.conftest import _append_only_triggers_lifted
-
-    with _append_only_triggers_lifted(django_db_blocker):
-        yield
-
-
-def _at_once(calls):
-    """Run the calls in threads released together; each result or exception, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("append_only_lifted"),
+]
 
 
 def _submit(world, day, key, pain):
@@ -73,7 +45,7 @@ def test_the_same_key_twice_at_once_stores_one_entry_and_returns_it_to_both(roun
     world = World()
     day = world.ana_trial.protocol().start_date
     key = uuid.uuid4()
-    first, second = _at_once([_submit(world, day, key, 6), _submit(world, day, key, 6)])
+    first, second = at_once([_submit(world, day, key, 6), _submit(world, day, key, 6)])
     assert not isinstance(first, Exception), first
     assert not isinstance(second, Exception), second
     (entry_a, created_a), (entry_b, created_b) = first, second
@@ -86,7 +58,7 @@ def test_the_same_key_twice_at_once_stores_one_entry_and_returns_it_to_both(roun
 def test_two_keys_for_one_day_at_once_store_one_and_tell_the_other_the_day_is_filled(round_):
     world = World()
     day = world.ana_trial.protocol().start_date
-    results = _at_once([_submit(world, day, uuid.uuid4(), 6), _submit(world, day, uuid.uuid4(), 3)])
+    results = at_once([_submit(world, day, uuid.uuid4(), 6), _submit(world, day, uuid.uuid4(), 3)])
     stored = [r for r in results if isinstance(r, tuple)]
     refused = [r for r in results if isinstance(r, FieldErrors)]
     assert len(stored) == 1, results

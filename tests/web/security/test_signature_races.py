@@ -16,12 +16,13 @@ from ldntrial.core.analysis.decision import Outcome
 from ldntrial.core.errors import InvalidValue
 from ldntrial.web.clinic import reassessment
 from ldntrial.web.clinic.models import Reassessment, TrialStatus
+from tests.web.concurrency import at_once
 from tests.web.conftest import PASSWORD, World
-from tests.web.security.test_races import _at_once, _flushable
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-__all__ = ["_flushable"]  # the module fixture that lifts the append-only triggers
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("append_only_lifted"),
+]
 
 
 def _request():
@@ -50,7 +51,7 @@ def _sign(world, trial, final):
 def test_two_signatures_at_once_make_one_record_and_one_refusal(round_):
     world = World()
     trial = world.due_trial(seed=5)
-    results = _at_once([_sign(world, trial, Outcome.CONTINUE), _sign(world, trial, Outcome.STOP)])
+    results = at_once([_sign(world, trial, Outcome.CONTINUE), _sign(world, trial, Outcome.STOP)])
     signed = [r for r in results if isinstance(r, Reassessment)]
     refused = [r for r in results if isinstance(r, InvalidValue)]
     assert len(signed) == 1, results
