@@ -96,3 +96,10 @@ def test_a_lot_number_is_stripped_and_bounded():
     with pytest.raises(FieldErrors) as refused:
         dispense(lot_numbers=dict.fromkeys(ITEMS, "x" * 61))
     assert "at most 60 characters" in refused.value.errors["lot_0"]
+
+
+def test_an_absurd_dispensing_date_is_refused_without_comparing_use_by_dates_to_it():
+    with pytest.raises(FieldErrors) as refused:
+        dispense(dispensed_on=dt.date.max)  # no beyond-use date exists after 9999-12-31
+    assert set(refused.value.errors) == {"dispensed_on"}
+    assert "cannot be in the future" in refused.value.errors["dispensed_on"]

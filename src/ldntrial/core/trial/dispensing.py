@@ -78,7 +78,10 @@ def check_dispensing(
         check_dispensed_on(dispensed_on, prescribed_on=prescribed_on, today=today)
     except FieldErrors as error:
         errors |= error.errors
-    latest_use_by = dispensed_on + dt.timedelta(days=beyond_use_days)
+    # Use-by dates are compared with a plausible dispensing date only (9999-12-31 has no
+    # beyond-use date after it).
+    anchor = None if "dispensed_on" in errors else dispensed_on
+    latest_use_by = None if anchor is None else anchor + dt.timedelta(days=beyond_use_days)
     lots = []
     for n, item in enumerate(items):
         lot = " ".join((lot_numbers.get(item) or "").split())
@@ -89,12 +92,12 @@ def check_dispensing(
             errors[f"lot_{n}"] = f"a lot number has at most {LOT_MAX_LENGTH} characters"
         if date is None:
             errors[f"use_by_{n}"] = f"enter the use-by date printed on the {item}"
-        elif date < dispensed_on:
+        elif anchor is not None and date < anchor:
             errors[f"use_by_{n}"] = (
                 f"use by {date.isoformat()} is before the dispensing date: an expired "
                 "preparation cannot be dispensed; check the date or prepare a new lot"
             )
-        elif date > latest_use_by:
+        elif latest_use_by is not None and date > latest_use_by:
             errors[f"use_by_{n}"] = (
                 f"use by {date.isoformat()} is later than the {beyond_use_days}-day "
                 f"beyond-use period allows (at most {latest_use_by.isoformat()}): check the date"
