@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import time_machine
+
 from ldntrial.core.registry.summaries import Completion, StopReason
 from ldntrial.web.clinic.models import Reassessment, TrialStatus
 from ldntrial.web.registry import collect
@@ -37,3 +41,12 @@ def test_a_started_trial_without_a_decision_is_running(registry):
     counts = {c: sum(r.status is c for r in ours) for c in Completion}
     assert counts[Completion.COMPLETED] == 7
     assert counts[Completion.RUNNING] == 1
+
+
+def test_a_trial_undecided_a_month_after_its_reassessment_is_lost_to_follow_up(registry):
+    running = registry.trials[-1]
+    due = running.protocol().reassessment_date
+    later = dt.datetime.combine(due + dt.timedelta(days=40), dt.time(12), tzinfo=dt.UTC)
+    with time_machine.travel(later, tick=False):
+        by_trial = {r.trial_id: r for r in collect.records(None)}
+    assert by_trial[running.pk].status is Completion.LOST_TO_FOLLOW_UP

@@ -8,11 +8,8 @@ diary entry changes that hash, so only its trial is analysed again; every other 
 analysis is reused (``analysed_states`` counts what was computed, for tests and benchmarks).
 Trials needing analysis are analysed in one batch (``analyse_trials``).
 
-How a trial stands (``completion_of``): a trial with a decision signed on enough data is
-*completed*, whatever was decided (continue, adjust or stop); a stopped trial whose decision
-was signed on insufficient data (the clinician recorded an override reason) is *stopped early*
-for a clinician's decision; any other started trial is *running*. The web app records no
-loss to follow-up yet, so none is reported.
+How a trial stands (completed, stopped early, lost to follow-up, running) is the core's rule,
+``core.registry.standing``, applied to the trial's state and its signed decisions.
 
 Blinded trials are counted in the flow; their outcome comes from the blinded analysis
 (issue 14), which plugs in at ``_analysable``: until then they have no outcome here, and the
@@ -31,10 +28,12 @@ from django.db.models import QuerySet
 
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trials
 from ldntrial.core.registry.contribution import summaries_of_trial
+from ldntrial.core.registry.standing import Signed, standing
 from ldntrial.core.registry.summaries import Completion, PatientSummary, StopReason
 from ldntrial.core.trial.protocol import Design, Protocol
 from ldntrial.web.accounts.models import Clinic
 from ldntrial.web.clinic.models import DiaryEntry, Reassessment, Trial, TrialStatus
+from ldntrial.web.clinic.queries import today_for
 from ldntrial.web.clinic.reassessment import ANALYSIS_VERSION, diary_state
 from ldntrial.web.registry.pseudonyms import patient_key
 
@@ -87,16 +86,17 @@ def started_trials(clinic: Clinic | None) -> QuerySet[Trial]:
 
 
 def completion_of(
-    trial: Trial, reassessed: dict[int, bool]
+    trial: Trial, protocol: Protocol, reassessed: dict[int, bool]
 ) -> tuple[Completion, StopReason | None]:
     """How a started trial stands in the registry; ``reassessed`` maps each trial with a signed
     decision to whether one was signed on enough data (no data override)."""
     enough = reassessed.get(trial.pk)
-    if enough:
-        return Completion.COMPLETED, None
-    if trial.status == TrialStatus.STOPPED:
-        return Completion.STOPPED_EARLY, StopReason.CLINICIAN_DECISION
-    return Completion.RUNNING, None
+    return standing(
+        signed=None if enough is None else Signed(any_on_enough_data=enough),
+        stopped=trial.status == TrialStatus.STOPPED,
+        reassessment_date=protocol.reassessment_date,
+        today=today_for(trial.patient),
+    )
 
 
 def records(clinic: Clinic | None) -> list[TrialRecord]:
@@ -114,14 +114,14 @@ def records(clinic: Clinic | None) -> list[TrialRecord]:
         reassessed[trial_id] = reassessed.get(trial_id, False) or not override
     seen: set[tuple[int, str, Design]] = set()
     result = []
-    for trial in trials.order_by("started_at", "pk"):
+    for trial in trials.select_related("patient").order_by("started_at", "pk"):
         protocol = trial.protocol()
         first = (trial.patient_id, protocol.condition, protocol.design)
         if first in seen:
             continue  # one summary per patient and stratum: their first trial of it
         seen.add(first)
         observations, diary_hash = diary_state(entries.get(trial.pk, []))
-        status, reason = completion_of(trial, reassessed)
+        status, reason = completion_of(trial, protocol, reassessed)
         result.append(
             TrialRecord(
                 trial_id=trial.pk,
