@@ -7,13 +7,12 @@ from scipy import special
 
 from ldntrial.core.analysis.ar1 import (
     RHO_GRID,
-    TABLE_LIMIT,
     fit,
     fit_batch,
     prais_winsten,
     rho_log_prior,
-    t_cdf,
 )
+from ldntrial.core.analysis.mixture import TABLE_LIMIT, t_cdf
 from tests.core.analysis.builders import design, simulate
 
 

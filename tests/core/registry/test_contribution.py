@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from ldntrial.core.analysis.ar1 import Mixture
+from ldntrial.core.analysis.mixture import Mixture
 from ldntrial.core.analysis.trial import analyse_trial
 from ldntrial.core.doses import Dose
 from ldntrial.core.registry.contribution import (

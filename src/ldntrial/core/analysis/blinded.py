@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ldntrial.core.analysis.ar1 import Array, Mixture, fit_batch
+from ldntrial.core.analysis.ar1 import Array, fit_batch
 from ldntrial.core.analysis.blinded_safety import (
     BlindingCheck,
     Guess,
@@ -36,6 +36,7 @@ from ldntrial.core.analysis.blinded_safety import (
     nocebo_ratios,
     side_effect_rates,
 )
+from ldntrial.core.analysis.mixture import Mixture
 from ldntrial.core.analysis.trial import (
     BAND_EDGES,
     CREDIBLE,

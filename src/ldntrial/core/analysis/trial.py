@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ldntrial.core.analysis.ar1 import Array, Mixture, fit_batch
+from ldntrial.core.analysis.ar1 import Array, fit_batch
+from ldntrial.core.analysis.mixture import Mixture
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.instruments import Direction, Metric
 from ldntrial.core.trial.protocol import (

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ldntrial.core.analysis.ar1 import Array, Mixture
+from ldntrial.core.analysis.ar1 import Array
+from ldntrial.core.analysis.mixture import Mixture
 from ldntrial.core.analysis.random_effects import MAX_SD, MIN_SD
 from ldntrial.core.analysis.trial import MetricResult, Observation, TrialAnalysis
 from ldntrial.core.registry.summaries import Completion, PatientSummary, StopReason
