@@ -39,12 +39,9 @@ def amend_trial(
     accepted: Sequence[WarningCode] = (),
 ) -> ProtocolAmendment:
     """Apply ``amendment`` to the version in effect of an active trial, in one transaction."""
+    from ldntrial.web.clinic.prescriptions import issue_prescription, prescription_snapshot
     from ldntrial.web.clinic.queries import today_for
-    from ldntrial.web.clinic.services import (
-        _trial_snapshot,
-        issue_prescription,
-        prescription_snapshot,
-    )
+    from ldntrial.web.clinic.services import _trial_snapshot
 
     today = today_for(trial.patient)
     profile = data.ldn_profile()

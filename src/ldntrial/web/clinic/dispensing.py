@@ -19,7 +19,7 @@ from ldntrial.core.trial.dispensing import check_dispensing
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import audited_change, audited_version
 from ldntrial.web.clinic.models import Dispensing, Prescription, PrescriptionStatus
-from ldntrial.web.clinic.services import prescription_snapshot
+from ldntrial.web.clinic.prescriptions import prescription_snapshot
 
 
 def record_dispensing(

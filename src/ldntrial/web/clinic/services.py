@@ -18,12 +18,9 @@ from ldntrial import data
 from ldntrial.core import bounds
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.screening.intervals import check_first_dose, check_last_dose
-from ldntrial.core.trial.compounding import compounding_order
 from ldntrial.core.trial.diary import check_day_open, validate_entry
 from ldntrial.core.trial.document import protocol_to_document
 from ldntrial.core.trial.protocol import Protocol, require_time_zone
-from ldntrial.core.trial.titration import TitrationSchedule
-from ldntrial.reports.prescription import Prescriber, container_labels, prescription_text
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import (
     audited_change,
@@ -37,12 +34,11 @@ from ldntrial.web.clinic.models import (
     DiaryEntry,
     Medication,
     Patient,
-    Prescription,
-    ProtocolAmendment,
     Trial,
     TrialStatus,
     VisitMeasure,
 )
+from ldntrial.web.clinic.prescriptions import issue_prescription
 
 
 def create_patient(
@@ -259,64 +255,8 @@ def _start_locked(*, by: User, trial: Trial) -> Trial:
     return trial
 
 
-def issue_prescription(
-    *,
-    by: User,
-    trial: Trial,
-    protocol: Protocol,
-    schedule: TitrationSchedule | None = None,
-    amendment: ProtocolAmendment | None = None,
-    header: str = "",
-    reason: str = "",
-) -> Prescription:
-    """The prescription of a locked protocol for the pharmacy queue, signed by ``by`` (the
-    prescriber: their name and registration are printed on it), needed by the first dose day
-    of what it covers: the whole ``protocol`` or, for an amendment, the remaining ``schedule``.
-    Called inside the caller's transaction."""
-    profile = data.ldn_profile()
-    order = compounding_order(
-        schedule or protocol.titration,
-        protocol.formulation,
-        overage_percent=protocol.overage_percent,
-    )
-    prescriber = Prescriber(by.display_name, by.registration_number.strip())
-    return audited_create(
-        Prescription,
-        by=by,
-        reason=reason,
-        state=prescription_snapshot,
-        clinic=trial.clinic,
-        trial=trial,
-        amendment=amendment,
-        text=header
-        + prescription_text(
-            protocol, order, profile=profile, patient=trial.patient.label, prescriber=prescriber
-        ),
-        quantities=_quantities(order),
-        labels=container_labels(order, patient=trial.patient.label),
-        needed_by=order.schedule.first_day,
-        prescribed_by=by,
-    )
-
-
-def _quantities(order: Any) -> list[dict[str, Any]]:
-    if order.total_millilitres() is not None:
-        need, dispense = order.total_millilitres()
-        return [
-            {"item": order.formulation.describe(), "needed": str(need), "dispense": str(dispense)}
-        ]
-    return [
-        {"item": f"{strength.text} mg capsules", "needed": need, "dispense": dispense}
-        for strength, need, dispense in order.total_capsules()
-    ]
-
-
 def _trial_snapshot(trial: Trial) -> dict[str, Any]:
     return snapshot(trial, exclude=("protocol_document", "amended_document"))
-
-
-def prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
-    return snapshot(prescription, exclude=("text", "labels"))
 
 
 def submit_diary(
