@@ -19,6 +19,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from ldntrial import data
+from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.web.accounts import services as account_services
 from ldntrial.web.accounts.models import Clinic, Role, TOTPDevice, User
@@ -73,12 +74,21 @@ def plan_form(**overrides: object) -> dict[str, object]:
     return form
 
 
-def start_trial_for(patient: Patient, by: User, *, days_ago: int = 20, condition: str) -> Trial:
+def start_trial_for(
+    patient: Patient,
+    by: User,
+    *,
+    days_ago: int = 20,
+    condition: str,
+    blinded: BlindedDesign | None = None,
+) -> Trial:
+    """A started trial; ``blinded`` makes it a blinded n-of-1 trial (allocation drawn, sealed)."""
     protocol, _ = design_from_choices(
         PlanChoices(
             condition=condition,
             start_date=today_for(patient) - dt.timedelta(days=days_ago),
             time_zone=patient.time_zone,
+            blinded=blinded,
         ),
         profile=data.ldn_profile(),
         instruments=data.instruments(),
@@ -169,6 +179,19 @@ class World:
             )
             day += dt.timedelta(days=1)
         return trial
+
+    def blinded_trial(self, *, days_ago: int = 60, design: BlindedDesign | None = None) -> Trial:
+        """Ana's trial replaced by a blinded n-of-1 trial started ``days_ago`` days ago (the
+        usual titration: blinded periods from day 42 of the trial)."""
+        self.ana_trial.status = "draft"
+        self.ana_trial.save()
+        return start_trial_for(
+            self.ana,
+            self.dr_ode,
+            days_ago=days_ago,
+            condition="fibromyalgia",
+            blinded=design or BlindedDesign(),
+        )
 
     def diary(
         self, trial: Trial, by: User, day: dt.date, **overrides: Unpack[DiaryFields]

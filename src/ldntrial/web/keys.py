@@ -8,7 +8,8 @@ key; older keys stay, so whatever they signed or sealed still verifies or opens.
 Purposes: ``audit`` (the MAC on each audit event and on the anchored chain heads), ``signing``
 (reassessment e-signatures), ``storage`` (secrets sealed at rest: TOTP keys), ``pseudonym`` (the
 keyed hash of research pseudonyms and per-patient date shifts; its first key is used, so
-pseudonyms stay stable) and ``federation`` (the HMAC on this site's summary bundles). None is
+pseudonyms stay stable), ``federation`` (the HMAC on this site's summary bundles) and
+``allocation`` (the sealed allocations of blinded trials, which only the pharmacy opens). None is
 Django's SECRET_KEY, which can be rotated on its own.
 """
 
@@ -35,6 +36,7 @@ class Purpose(StrEnum):
     STORAGE = "storage"
     PSEUDONYM = "pseudonym"
     FEDERATION = "federation"
+    ALLOCATION = "allocation"
 
 
 KEY_BYTES = 32

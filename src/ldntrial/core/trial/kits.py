@@ -27,6 +27,7 @@ from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.blinded import Arm
 from ldntrial.core.trial.protocol import Protocol
 from ldntrial.core.trial.randomisation import Allocation
+from ldntrial.core.trial.titration import TitrationSchedule
 
 DEFAULT_FILLER = "microcrystalline cellulose"
 
@@ -69,6 +70,18 @@ class KitList:
     @property
     def capsules(self) -> int:
         return sum(k.capsules for k in self.kits)
+
+
+def open_titration(protocol: Protocol) -> TitrationSchedule | None:
+    """The open-label part of a blinded protocol's dosing: the titration steps before the
+    tolerated dose, up to the day before the first blinded period (None when the titration starts
+    at the tolerated dose). The blinded periods are supplied as kits, not by this prescription."""
+    if protocol.blinded is None:
+        raise InvalidValue("only a blinded n-of-1 protocol has an open titration before kits")
+    steps = protocol.titration.steps
+    if len(steps) < 2:
+        return None
+    return TitrationSchedule(steps[:-1], end=steps[-1].start - dt.timedelta(days=1))
 
 
 def _dose_and_timing(protocol: Protocol) -> tuple[Dose, str]:

@@ -33,6 +33,10 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "clinic.Prescription": (),
     "clinic.Dispensing": (),
     "clinic.Reassessment": (),
+    "clinic.BlindedAllocation": (),
+    "clinic.KitDispensing": (),
+    "clinic.PeriodReport": (),
+    "clinic.Unblinding": (),
 }
 
 RowKey = str  # "clinic.DiaryEntry:12"

@@ -14,6 +14,12 @@ from ldntrial.core import bounds
 from ldntrial.core.errors import FieldErrors
 from ldntrial.core.screening.rules import Situation
 from ldntrial.core.trial.compounding import FormulationKind
+from ldntrial.core.trial.blinded import (
+    DEFAULT_PAIRS,
+    DEFAULT_PERIOD_DAYS,
+    DEFAULT_RUN_IN_DAYS,
+    MAX_PAIRS,
+)
 from ldntrial.core.trial.design import (
     DEFAULT_METRICS,
     DEFAULT_REASSESSMENT_WEEKS,
@@ -21,7 +27,7 @@ from ldntrial.core.trial.design import (
 )
 from ldntrial.core.trial.diary import SideEffect
 from ldntrial.core.trial.drug import Timing
-from ldntrial.core.trial.protocol import Protocol, TitrationHandling
+from ldntrial.core.trial.protocol import Design, Protocol, TitrationHandling
 from ldntrial.core.trial.titration import WarningCode
 from ldntrial.core.trial.visit_measures import PEG_ITEMS, Pgic, VisitKind
 from ldntrial.web.clinic.models import Sex
@@ -187,6 +193,32 @@ class TrialForm(forms.Form):
     trend = forms.BooleanField(required=False, label="Analysis: estimate a linear trend")
     weekly = forms.BooleanField(
         required=False, initial=True, label="Analysis: estimate a weekly cycle"
+    )
+    design = forms.ChoiceField(
+        choices=[
+            (Design.OPEN_LABEL.value, "Open label: baseline, titration, then LDN"),
+            (
+                Design.BLINDED_N_OF_1.value,
+                "Blinded n-of-1: titration, then randomised LDN and identical placebo periods",
+            ),
+        ],
+        initial=Design.OPEN_LABEL.value,
+        label="Design",
+    )
+    pairs = forms.IntegerField(
+        min_value=2, max_value=MAX_PAIRS, initial=DEFAULT_PAIRS, label="Blinded: pairs of periods"
+    )
+    period_days = forms.IntegerField(
+        min_value=7, max_value=56, initial=DEFAULT_PERIOD_DAYS, label="Blinded: days per period"
+    )
+    period_run_in = forms.IntegerField(
+        min_value=0,
+        max_value=53,
+        initial=DEFAULT_RUN_IN_DAYS,
+        label="Blinded: run-in days left out at the start of each period",
+    )
+    no_capsule = forms.BooleanField(
+        required=False, label="Blinded: add a period without capsules to each pair (nocebo)"
     )
     formulation = forms.ChoiceField(
         choices=[(k.value, k.label) for k in FormulationKind],

@@ -403,3 +403,23 @@ class VisitMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"visit measure {self.pk}"
+
+
+# The rows of blinded trials live in their own module; importing them here registers them.
+from ldntrial.web.clinic.blinded_models import (  # noqa: E402
+    BlindedAllocation,
+    Guess,
+    KitDispensing,
+    PeriodReport,
+    Unblinding,
+    UnblindingKind,
+)
+
+__all__ = [
+    "BlindedAllocation",
+    "Guess",
+    "KitDispensing",
+    "PeriodReport",
+    "Unblinding",
+    "UnblindingKind",
+]

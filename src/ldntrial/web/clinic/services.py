@@ -20,6 +20,7 @@ from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.screening.intervals import check_first_dose, check_last_dose
 from ldntrial.core.trial.diary import check_day_open, validate_entry
 from ldntrial.core.trial.document import protocol_to_document
+from ldntrial.core.trial.kits import open_titration
 from ldntrial.core.trial.protocol import Protocol, require_time_zone
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import (
@@ -30,6 +31,7 @@ from ldntrial.web.audit.chain import (
     snapshot,
 )
 from ldntrial.web.audit.models import Action
+from ldntrial.web.clinic import blinded
 from ldntrial.web.clinic.models import (
     DiaryEntry,
     Medication,
@@ -242,7 +244,11 @@ def _start_locked(*, by: User, trial: Trial) -> Trial:
         if Trial.objects.filter(patient=trial.patient, status=TrialStatus.ACTIVE).exists():
             raise InvalidValue("this patient already has an active trial")
         now = timezone.now()
-        locked = trial.protocol().lock(at=now)
+        protocol = trial.protocol()
+        allocation = None
+        if protocol.is_blinded:
+            protocol, allocation = blinded.commit_allocation(protocol)
+        locked = protocol.lock(at=now)
         with audited_change(
             trial, by=by, state=_trial_snapshot, reason="trial started: protocol locked"
         ):
@@ -251,7 +257,13 @@ def _start_locked(*, by: User, trial: Trial) -> Trial:
             trial.status = TrialStatus.ACTIVE
             trial.started_at = now
             trial.started_by = by
-        issue_prescription(by=by, trial=trial, protocol=locked)
+        if allocation is None:
+            issue_prescription(by=by, trial=trial, protocol=locked)
+        else:
+            blinded.store_allocation(by=by, trial=trial, allocation=allocation)
+            titration = open_titration(locked)
+            if titration is not None:  # the blinded periods are supplied as kits
+                issue_prescription(by=by, trial=trial, protocol=locked, schedule=titration)
     return trial
 
 

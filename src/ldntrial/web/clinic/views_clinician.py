@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -15,9 +16,10 @@ from ldntrial import data
 from ldntrial.core import bounds
 from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, WarningsNotAccepted
 from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
+from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.core.trial.design import DEFAULT_REASSESSMENT_WEEKS, default_plan
-from ldntrial.core.trial.protocol import Protocol
+from ldntrial.core.trial.protocol import Design, Protocol
 from ldntrial.web import sealing
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
@@ -225,6 +227,16 @@ def designed(form: TrialForm, patient: Patient, limits: Any) -> Protocol | None:
         allow=tuple(a for a in c["allow"] if a not in _BOUND_WARNINGS),
     )
     try:
+        if c["design"] == Design.BLINDED_N_OF_1.value:
+            choices = dataclasses.replace(
+                choices,
+                blinded=BlindedDesign(
+                    pairs=c["pairs"],
+                    period_days=c["period_days"],
+                    run_in_days=c["period_run_in"],
+                    no_capsule=c["no_capsule"],
+                ),
+            )
         protocol, _ = design_from_choices(
             choices,
             profile=data.ldn_profile(),

@@ -61,6 +61,14 @@ def initial_from(protocol: Protocol) -> dict[str, Any]:
         initial["success_percent"] = round(protocol.success.threshold * 100)
     if interval is not None:
         initial["interval_days"] = interval
+    if protocol.blinded is not None:
+        initial |= {
+            "design": protocol.design.value,
+            "pairs": protocol.blinded.pairs,
+            "period_days": protocol.blinded.period_days,
+            "period_run_in": protocol.blinded.run_in_days,
+            "no_capsule": protocol.blinded.no_capsule,
+        }
     return initial
 
 
