@@ -282,3 +282,64 @@ def test_the_reassessment_moves_at_most_26_weeks_after_the_first_dose(locked, pr
 def test_only_a_replacement_moves_the_reassessment():
     with pytest.raises(InvalidValue, match="only a replacement"):
         Amendment(AmendmentKind.HOLD, DAY_30, "x", hold_days=3, new_reassessment=DAY_30)
+
+
+# Blinded n-of-1 trials: the open titration may still find the tolerated dose; the periods
+# follow it and are never changed once they have begun.
+
+
+@pytest.fixture
+def blinded_locked():
+    from tests.core.blinded_builders import blinded_protocol
+
+    return blinded_protocol(commitment="c" * 64).lock(at=NOW)
+
+
+def test_a_hold_in_the_open_titration_moves_the_blinded_periods_with_the_tolerated_dose(
+    blinded_locked, profile
+):
+    amended = run(
+        blinded_locked, profile, Amendment(AmendmentKind.HOLD, DAY_30, "tired", hold_days=7)
+    ).protocol
+    before, after = blinded_locked.periods(), amended.periods()
+    assert after[0].first == before[0].first + dt.timedelta(days=7) == dt.date(2027, 1, 16)
+    assert amended.reassessment_date == after[-1].last
+    assert amended.allocation_commitment == blinded_locked.allocation_commitment
+
+
+def test_a_step_back_makes_the_lower_dose_the_tolerated_one_whose_periods_start_that_day(
+    blinded_locked, profile
+):
+    amended = run(
+        blinded_locked, profile, Amendment(AmendmentKind.STEP_BACK, DAY_30, "vivid dreams")
+    ).protocol
+    assert amended.titration.steps[-1].dose == Dose("1.5")
+    assert amended.periods()[0].first == DAY_30
+    assert amended.reassessment_date == DAY_30 + dt.timedelta(days=6 * 14 - 1)
+
+
+def test_the_dose_cannot_change_once_the_blinded_periods_have_begun(blinded_locked, profile):
+    first = blinded_locked.periods()[0].first
+    with pytest.raises(InvalidValue, match="breaking the blinding"):
+        amend(
+            blinded_locked,
+            Amendment(AmendmentKind.SWITCH_TIMING, first, "dreams", timing=Timing.MORNING),
+            today=first,
+            at=LATER,
+            profile=profile,
+        )
+
+
+def test_a_blinded_trial_s_reassessment_cannot_be_moved_by_hand(blinded_locked, profile):
+    with pytest.raises(InvalidValue, match="follows from its periods"):
+        run(
+            blinded_locked,
+            profile,
+            Amendment(
+                AmendmentKind.REPLACE_SCHEDULE,
+                DAY_30,
+                "stay at 3 mg",
+                steps=replacement_steps([(DAY_30, "3", "night")]),
+                new_reassessment=dt.date(2027, 4, 1),
+            ),
+        )

@@ -227,6 +227,8 @@ def amend(
             "an amendment takes effect from the first dose "
             f"({protocol.first_dose_date.isoformat()}) on: the baseline does not change"
         )
+    if protocol.blinded is not None:
+        _check_blinded(protocol, amendment)
     end = _end_after(protocol, amendment)
     if on > end:
         raise InvalidValue(
@@ -235,6 +237,11 @@ def amend(
         )
     before = protocol.titration
     after = _apply(before, amendment, profile, end)
+    if protocol.blinded is not None:
+        # The blinded periods follow the tolerated (final) dose, wherever the amended
+        # titration puts it; the reassessment is the last day of the last period.
+        end = after.steps[-1].start + dt.timedelta(days=protocol.blinded.days - 1)
+        after = TitrationSchedule(after.steps, end)
     warnings = review_schedule(after, profile)
     if amendment.kind is AmendmentKind.STEP_BACK and amendment.retry_after_days is None:
         # The usual spacing is between increases; a step back only lowers the dose, and
@@ -258,6 +265,25 @@ def amend(
         changes=schedule_changes(before, after),
         warnings=new,
     )
+
+
+def _check_blinded(protocol: Protocol, amendment: Amendment) -> None:
+    """A blinded trial's dosing changes only in its open titration, before the first blinded
+    period: a change inside the periods would tell the care team (and the patient) something
+    about the capsules, and the design fixes the periods' dose and length. The titration may
+    still move the tolerated dose (a hold, a step back, a new schedule)."""
+    first = protocol.periods()[0].first
+    if amendment.on >= first:
+        raise InvalidValue(
+            f"the blinded periods started on {first.isoformat()}: their dose cannot change "
+            "without breaking the blinding; for a safety problem, unblind in an emergency or "
+            "stop the trial"
+        )
+    if amendment.new_reassessment is not None:
+        raise InvalidValue(
+            "a blinded trial's reassessment follows from its periods (the last day of the last "
+            "period): leave the new reassessment date empty"
+        )
 
 
 def _end_after(protocol: Protocol, amendment: Amendment) -> dt.date:

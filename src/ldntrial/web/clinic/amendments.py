@@ -19,6 +19,7 @@ from ldntrial import data
 from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.amendment import Amendment, amend, remaining_schedule
 from ldntrial.core.trial.document import protocol_to_document
+from ldntrial.core.trial.kits import open_titration
 from ldntrial.core.trial.titration import WarningCode
 from ldntrial.web.accounts.models import User
 from ldntrial.web.audit.chain import audited_change, audited_create, snapshot
@@ -93,11 +94,15 @@ def amend_trial(
             ):
                 old.status = PrescriptionStatus.SUPERSEDED
         locked = amended.protocol
-        rest = remaining_schedule(locked.titration, amendment.on)
+        dosing = open_titration(locked) if locked.is_blinded else locked.titration
+        if dosing is None:  # a blinded trial already at its tolerated dose: kits only
+            return row
+        rest = remaining_schedule(dosing, amendment.on)
+        covers = "the rest of the open titration (the blinded periods are supplied as kits)"
         header = (
             f"AMENDMENT {version} ({amendment.kind.label}) from {amendment.on.isoformat()}: "
-            "covers the rest of the trial and replaces any earlier prescription not yet "
-            "dispensed.\n\n"
+            f"covers {covers if locked.is_blinded else 'the rest of the trial'} and replaces any "
+            "earlier prescription not yet dispensed.\n\n"
         )
         issue_prescription(
             by=by,

@@ -1,6 +1,9 @@
 """Blinded n-of-1 trials in the web app: the allocation sealed at start, opened by the pharmacy
 alone, the patient's end-of-period answers, and the unblinding.
 
+Periods are those of the protocol version in effect (``trial.protocol()``): an amendment in the
+open titration moves them, and every version keeps the commitment to the one allocation.
+
 Every write is one transaction with its audit event (the actor is ``by``). No audit event, log
 line or error message carries an arm before unblinding: the allocation's creation is audited
 with its commitment only, a pharmacist's reading of it is audited as a read.
@@ -87,8 +90,10 @@ def allocation_for_pharmacy(*, by: User, trial: Trial) -> Allocation:
         raise InvalidValue("only the clinic's pharmacy can read a blinded trial's allocation")
     row = BlindedAllocation.objects.filter(trial=trial).first()
     if row is None:
-        raise InvalidValue("this trial has no sealed allocation (it is not blinded, or not started)")
-    allocation = _opened(row, trial.original_protocol())
+        raise InvalidValue(
+            "this trial has no sealed allocation (it is not blinded, or not started)"
+        )
+    allocation = _opened(row, trial.protocol())
     with transaction.atomic():
         record(
             by=by,
@@ -118,7 +123,7 @@ def period_on(protocol: Protocol, day: dt.date) -> BlindedPeriod | None:
 
 def periods_to_report(trial: Trial, today: dt.date) -> list[BlindedPeriod]:
     """Periods whose last day has come and whose end-of-period questions are unanswered."""
-    protocol = trial.original_protocol()
+    protocol = trial.protocol()
     done = set(PeriodReport.objects.filter(trial=trial).values_list("period", flat=True))
     return [p for p in protocol.periods() if p.last <= today and p.number not in done]
 
@@ -127,12 +132,14 @@ def record_period_report(
     *, by: User, trial: Trial, period: int, guess: str, pgic: str, today: dt.date
 ) -> PeriodReport:
     """The patient's answers at the end of one period: asked from its last day on, once."""
-    protocol = trial.original_protocol()
+    protocol = trial.protocol()
     if not protocol.is_blinded or trial.status != TrialStatus.ACTIVE:
         raise InvalidValue("only an active blinded trial asks about its periods")
     chosen = next((p for p in protocol.periods() if p.number == period), None)
     if chosen is None:
-        raise InvalidValue(f"there is no period {period}: periods are 1 to {len(protocol.periods())}")
+        raise InvalidValue(
+            f"there is no period {period}: periods are 1 to {len(protocol.periods())}"
+        )
     if chosen.last > today:
         raise InvalidValue(
             f"period {period} ends on {chosen.last.isoformat()}: answer its questions from that day"
@@ -145,7 +152,9 @@ def record_period_report(
     try:
         impression = Pgic(pgic)
     except ValueError:
-        errors["pgic"] = "Choose how you feel this period went, from very much improved to very much worse."
+        errors["pgic"] = (
+            "Choose how you feel this period went, from very much improved to very much worse."
+        )
     if errors:
         raise FieldErrors(errors)
     answered = "period {period} is answered already: its answers stand as given"
@@ -176,7 +185,7 @@ def guesses_of(trial: Trial) -> dict[int, CoreGuess]:
 
 def planned_unblinding_due(trial: Trial, today: dt.date) -> str | None:
     """None when a planned unblinding may happen now; otherwise why not, in words."""
-    protocol = trial.original_protocol()
+    protocol = trial.protocol()
     periods = protocol.periods()
     if not periods:
         return "this trial is not blinded"
@@ -205,7 +214,7 @@ def unblind(
     second factor; the trial is unblinded early, and the pharmacy is told (its queue shows it)."""
     if not by.has_role(Role.CLINICIAN) or by.clinic_id != trial.clinic_id:
         raise InvalidValue("only a clinician of the trial's clinic can unblind it")
-    protocol = trial.original_protocol()
+    protocol = trial.protocol()
     if not protocol.is_blinded:
         raise InvalidValue("this trial is not blinded: there is nothing to unblind")
     if trial.status == TrialStatus.DRAFT:
@@ -220,7 +229,8 @@ def unblind(
         if not reason:
             errors["reason"] = "An emergency unblinding needs its reason (e.g. the adverse event)."
         if not token.strip():
-            errors["token"] = "Enter the current code from your authenticator app."
+            code_needed = "Enter the current code from your authenticator app."
+            errors["token"] = code_needed
         if errors:
             raise FieldErrors(errors)
         reauthenticate(request, by, password)

@@ -13,13 +13,13 @@ from ldntrial import data
 from ldntrial.core import bounds
 from ldntrial.core.errors import FieldErrors
 from ldntrial.core.screening.rules import Situation
-from ldntrial.core.trial.compounding import FormulationKind
 from ldntrial.core.trial.blinded import (
     DEFAULT_PAIRS,
     DEFAULT_PERIOD_DAYS,
     DEFAULT_RUN_IN_DAYS,
     MAX_PAIRS,
 )
+from ldntrial.core.trial.compounding import FormulationKind
 from ldntrial.core.trial.design import (
     DEFAULT_METRICS,
     DEFAULT_REASSESSMENT_WEEKS,
@@ -194,7 +194,9 @@ class TrialForm(forms.Form):
     weekly = forms.BooleanField(
         required=False, initial=True, label="Analysis: estimate a weekly cycle"
     )
+    # Blank design fields take the defaults (older clients and the API send none).
     design = forms.ChoiceField(
+        required=False,
         choices=[
             (Design.OPEN_LABEL.value, "Open label: baseline, titration, then LDN"),
             (
@@ -206,12 +208,21 @@ class TrialForm(forms.Form):
         label="Design",
     )
     pairs = forms.IntegerField(
-        min_value=2, max_value=MAX_PAIRS, initial=DEFAULT_PAIRS, label="Blinded: pairs of periods"
+        required=False,
+        min_value=2,
+        max_value=MAX_PAIRS,
+        initial=DEFAULT_PAIRS,
+        label="Blinded: pairs of periods",
     )
     period_days = forms.IntegerField(
-        min_value=7, max_value=56, initial=DEFAULT_PERIOD_DAYS, label="Blinded: days per period"
+        required=False,
+        min_value=7,
+        max_value=56,
+        initial=DEFAULT_PERIOD_DAYS,
+        label="Blinded: days per period",
     )
     period_run_in = forms.IntegerField(
+        required=False,
         min_value=0,
         max_value=53,
         initial=DEFAULT_RUN_IN_DAYS,

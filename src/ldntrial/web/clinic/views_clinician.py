@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -14,12 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from ldntrial import data
 from ldntrial.core import bounds
-from ldntrial.core.errors import InvalidValue, LdnTrialError, PlanRefused, WarningsNotAccepted
-from ldntrial.core.screening.intervals import check_first_dose, earliest_first_dose
-from ldntrial.core.trial.blinded import BlindedDesign
-from ldntrial.core.trial.choices import PlanChoices, design_from_choices
+from ldntrial.core.errors import InvalidValue, LdnTrialError
+from ldntrial.core.screening.intervals import earliest_first_dose
 from ldntrial.core.trial.design import DEFAULT_REASSESSMENT_WEEKS, default_plan
-from ldntrial.core.trial.protocol import Design, Protocol
 from ldntrial.web import sealing
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts import services as account_services
@@ -28,6 +24,7 @@ from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.audit.wording import describe
 from ldntrial.web.clinic import queries, services
+from ldntrial.web.clinic.blinded_design import design_context
 from ldntrial.web.clinic.dashboard import DashboardForm, dashboard_page
 from ldntrial.web.clinic.forms import (
     MedicationForm,
@@ -39,6 +36,7 @@ from ldntrial.web.clinic.forms import (
 )
 from ldntrial.web.clinic.forms_lifecycle import AmendmentForm
 from ldntrial.web.clinic.models import Medication, Patient, Trial, TrialStatus
+from ldntrial.web.clinic.trial_form import designed
 from ldntrial.web.form_errors import show_errors
 
 clinician = role_required(Role.CLINICIAN)
@@ -196,91 +194,6 @@ def trial_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _trial_new_page(request, form, patient, limits)
 
 
-def designed(form: TrialForm, patient: Patient, limits: Any) -> Protocol | None:
-    """The protocol the submitted trial form describes, or None with the form's errors set."""
-    if not (form.is_valid() and _within_bounds(form, patient)):
-        return None
-    c = form.cleaned_data
-    choices = PlanChoices(
-        condition=c["condition"],
-        start_date=c["start_date"],
-        time_zone=patient.time_zone,
-        baseline_days=c["baseline_days"],
-        start_dose=c["start_dose"],
-        step=c["step"],
-        interval_days=c["interval_days"],
-        target=c["target"],
-        timing=c["timing"],
-        reassessment_date=c["reassessment_date"],
-        reassessment_override=c["reassessment_override"] or None,
-        metrics=tuple(c["metrics"]),
-        primary_metric=c["primary_metric"],
-        success_relative=c["success_percent"] / 100,
-        success_probability=float(c["success_probability"]),
-        pgic_at_least=c["pgic_at_least"] or None,
-        titration=c["titration"],
-        run_in_days=c["run_in_days"],
-        trend=c["trend"],
-        weekly=c["weekly"],
-        formulation=c["formulation"],
-        concentration=c["concentration"],
-        allow=tuple(a for a in c["allow"] if a not in _BOUND_WARNINGS),
-    )
-    try:
-        if c["design"] == Design.BLINDED_N_OF_1.value:
-            choices = dataclasses.replace(
-                choices,
-                blinded=BlindedDesign(
-                    pairs=c["pairs"],
-                    period_days=c["period_days"],
-                    run_in_days=c["period_run_in"],
-                    no_capsule=c["no_capsule"],
-                ),
-            )
-        protocol, _ = design_from_choices(
-            choices,
-            profile=data.ldn_profile(),
-            instruments=data.instruments(),
-            conditions=data.conditions(),
-        )
-    except WarningsNotAccepted as error:
-        form.add_error("allow", f"{error}: tick it below ({', '.join(error.codes)})")
-    except LdnTrialError as error:
-        form.add_error(None, str(error))
-    else:
-        past = bounds.first_dose_warning(protocol.first_dose_date, today=queries.today_for(patient))
-        try:
-            check_first_dose(limits, protocol.first_dose_date)
-        except PlanRefused as error:
-            form.add_error("start_date", str(error))
-        else:
-            if past and bounds.BoundWarning.FIRST_DOSE_IN_PAST.value not in c["allow"]:
-                form.add_error("allow", past)
-                return None
-            return protocol
-    return None
-
-
-_BOUND_WARNINGS = {w.value for w in bounds.BoundWarning}
-
-
-def _within_bounds(form: TrialForm, patient: Patient) -> bool:
-    """The typed dates within their plausible range (ldntrial.core.bounds), before any date
-    arithmetic; each refusal is put on its field."""
-    today = queries.today_for(patient)
-    c = form.cleaned_data
-    try:
-        bounds.check_trial_start(c["start_date"], today=today)
-        if c["reassessment_date"] is not None:
-            bounds.REASSESSMENT.check(
-                c["reassessment_date"], today=today, field="reassessment_date"
-            )
-    except InvalidValue as error:
-        show_errors(form, error)
-        return False
-    return True
-
-
 def _trial_new_page(
     request: HttpRequest,
     form: TrialForm,
@@ -365,6 +278,7 @@ def trial_page(
             else None,
             "first_dose_code": bounds.BoundWarning.FIRST_DOSE_IN_PAST.value,
             **amendment_context(trial, amend_form),
+            **design_context(protocol, draft=trial.is_draft),
         },
         status=status,
     )

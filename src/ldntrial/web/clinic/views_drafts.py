@@ -17,7 +17,8 @@ from ldntrial.web.access import current_user, in_clinic
 from ldntrial.web.clinic import queries, services
 from ldntrial.web.clinic.forms import TrialForm
 from ldntrial.web.clinic.models import Trial
-from ldntrial.web.clinic.views_clinician import _trial_new_page, clinician, designed
+from ldntrial.web.clinic.trial_form import designed
+from ldntrial.web.clinic.views_clinician import _trial_new_page, clinician
 
 
 class DiscardForm(forms.Form):

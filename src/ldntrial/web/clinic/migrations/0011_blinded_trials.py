@@ -7,74 +7,208 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_user_registration_number'),
-        ('clinic', '0010_prescription_lot_moved'),
+        ("accounts", "0005_user_registration_number"),
+        ("clinic", "0010_prescription_lot_moved"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BlindedAllocation',
+            name="BlindedAllocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('commitment', models.CharField(max_length=64)),
-                ('sealed', models.BinaryField()),
-                ('key_id', models.CharField(max_length=40)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.clinic')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('trial', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='allocation', to='clinic.trial')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("commitment", models.CharField(max_length=64)),
+                ("sealed", models.BinaryField()),
+                ("key_id", models.CharField(max_length=40)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="accounts.clinic"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "trial",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocation",
+                        to="clinic.trial",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Unblinding',
+            name="Unblinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('planned', 'Planned, after the last period'), ('emergency', 'Emergency, before the end')], max_length=10)),
-                ('stated_reason', models.CharField(blank=True, max_length=500)),
-                ('allocation', models.JSONField()),
-                ('unblinded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('pharmacy_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.clinic')),
-                ('trial', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='unblinding', to='clinic.trial')),
-                ('unblinded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned, after the last period"),
+                            ("emergency", "Emergency, before the end"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("stated_reason", models.CharField(blank=True, max_length=500)),
+                ("allocation", models.JSONField()),
+                ("unblinded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("pharmacy_seen_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="accounts.clinic"
+                    ),
+                ),
+                (
+                    "trial",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="unblinding",
+                        to="clinic.trial",
+                    ),
+                ),
+                (
+                    "unblinded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='KitDispensing',
+            name="KitDispensing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kit', models.PositiveSmallIntegerField()),
-                ('lot', models.CharField(max_length=40)),
-                ('use_by', models.DateField()),
-                ('dispensed_on', models.DateField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.clinic')),
-                ('dispensed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('trial', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='kit_dispensings', to='clinic.trial')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kit", models.PositiveSmallIntegerField()),
+                ("lot", models.CharField(max_length=40)),
+                ("use_by", models.DateField()),
+                ("dispensed_on", models.DateField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="accounts.clinic"
+                    ),
+                ),
+                (
+                    "dispensed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "trial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kit_dispensings",
+                        to="clinic.trial",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kit'],
-                'constraints': [models.UniqueConstraint(fields=('trial', 'kit'), name='one_dispensing_per_kit')],
+                "ordering": ["kit"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("trial", "kit"), name="one_dispensing_per_kit")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PeriodReport',
+            name="PeriodReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.PositiveSmallIntegerField()),
-                ('guess', models.CharField(choices=[('ldn', 'LDN (naltrexone)'), ('placebo', 'Placebo'), ('dont_know', "I don't know")], max_length=10)),
-                ('pgic', models.CharField(choices=[('very_much_improved', 'very_much_improved'), ('much_improved', 'much_improved'), ('minimally_improved', 'minimally_improved'), ('no_change', 'no_change'), ('minimally_worse', 'minimally_worse'), ('much_worse', 'much_worse'), ('very_much_worse', 'very_much_worse')], max_length=24)),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.clinic')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('trial', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='period_reports', to='clinic.trial')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.PositiveSmallIntegerField()),
+                (
+                    "guess",
+                    models.CharField(
+                        choices=[
+                            ("ldn", "LDN (naltrexone)"),
+                            ("placebo", "Placebo"),
+                            ("dont_know", "I don't know"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "pgic",
+                    models.CharField(
+                        choices=[
+                            ("very_much_improved", "very_much_improved"),
+                            ("much_improved", "much_improved"),
+                            ("minimally_improved", "minimally_improved"),
+                            ("no_change", "no_change"),
+                            ("minimally_worse", "minimally_worse"),
+                            ("much_worse", "much_worse"),
+                            ("very_much_worse", "very_much_worse"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="accounts.clinic"
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "trial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="period_reports",
+                        to="clinic.trial",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['period'],
-                'constraints': [models.UniqueConstraint(fields=('trial', 'period'), name='one_report_per_period')],
+                "ordering": ["period"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("trial", "period"), name="one_report_per_period"
+                    )
+                ],
             },
         ),
     ]
