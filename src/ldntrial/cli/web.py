@@ -152,7 +152,10 @@ def audit_anchor(ctx: typer.Context) -> None:
 @keys_app.command("rotate")
 def keys_rotate(
     ctx: typer.Context,
-    purpose: Annotated[str, typer.Argument(help="audit, signing or storage")],
+    purpose: Annotated[
+        str,
+        typer.Argument(help="audit, signing, storage, pseudonym, federation or allocation"),
+    ],
 ) -> None:
     """Add a new current key for PURPOSE; older keys stay, so older records still verify.
     For storage, sealed TOTP secrets are moved to the new key."""
