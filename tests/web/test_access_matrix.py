@@ -27,6 +27,17 @@ def diary_url(w):
     return f"/me/diary/{w.today.isoformat()}/"
 
 
+def blinded_url(suffix):
+    """A pharmacy page of Ana's trial made blinded (started 30 days ago) for the row."""
+
+    def url(w):
+        if not hasattr(w, "ana_blinded"):
+            w.ana_blinded = w.blinded_trial(days_ago=30)
+        return f"/pharmacy/trials/{w.ana_blinded.pk}/{suffix}"
+
+    return url
+
+
 ROWS = {
     # name: (url for Ana's object, {caller: methods allowed})
     "home": (lambda w: "/", {c: G for c in CALLERS if c != "anonymous"}),
@@ -107,6 +118,11 @@ ROWS = {
         lambda w: f"/pharmacy/prescriptions/{w.ana_trial.prescription.pk}.pdf",
         {"phil": G},
     ),
+    "pharmacy:trial_kits": (blinded_url("kits/"), {"phil": GP}),
+    "pharmacy:kit_labels": (blinded_url("kits/labels/"), {"phil": G}),
+    "pharmacy:kit_sheet": (blinded_url("kits/sheet/"), {"phil": G}),
+    # Ana's blinded trial is not unblinded: the pharmacy is told there is nothing to see.
+    "pharmacy:unblinding_seen": (blinded_url("unblinding/seen/"), {"phil": P}),
     "research:summary": (lambda w: "/research/", {"rae": G}),
     "research:condition": (lambda w: "/research/fibromyalgia/", {"rae": G}),
     "research:export": (lambda w: "/research/export/diary.csv", {"rae": G}),

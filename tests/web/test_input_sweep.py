@@ -26,12 +26,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ldntrial import data
+from ldntrial.core.trial.blinded import BlindedDesign
 from ldntrial.core.trial.choices import PlanChoices, design_from_choices
 from ldntrial.web.api.api import api
 from ldntrial.web.clinic import services
 from ldntrial.web.clinic.queries import today_for
 from tests.web import sweep
-from tests.web.conftest import World
+from tests.web.conftest import World, start_trial_for
 
 EXAMPLES = int(os.environ.get("LDNTRIAL_SWEEP_EXAMPLES", "8"))
 PERSONAS = ["anonymous", "dr_ode", "phil", "rae", "ada", "ana_user", "dr_bo"]
@@ -63,10 +64,17 @@ def path_values(world: World) -> dict[str, str]:
         conditions=data.conditions(),
     )
     draft = services.create_trial(by=world.dr_ode, patient=world.ben, protocol=protocol)
+    # And a blinded trial (Ben's, started 30 days ago), for the pages and forms of its kits.
+    world.ben_trial.status = "draft"
+    world.ben_trial.save()
+    blinded = start_trial_for(
+        world.ben, world.dr_ode, days_ago=30, condition="crps", blinded=BlindedDesign()
+    )
     return {
         "patient_id": str(world.ana.pk),
         "trial_id": str(world.ana_trial.pk),
         "draft_trial_id": str(draft.pk),
+        "blinded_trial_id": str(blinded.pk),
         "medication_id": str(medication.pk),
         "prescription_id": str(world.ana_trial.prescription.pk),
         "condition": "fibromyalgia",
@@ -84,11 +92,14 @@ def value_for(kwarg: str, converter: str, values: dict[str, str]) -> str:
 
 
 def paths_to_read(route: sweep.Route, values: dict[str, str]) -> list[str]:
-    """The route filled with Ana's objects, and again with the draft trial where it takes one."""
+    """The route filled with Ana's objects, and again with the draft trial where it takes one
+    (and, for the pharmacy's pages, with the blinded trial)."""
     filled = {k: value_for(k, c, values) for k, c in route.kwargs}
     paths = [route.path(filled)]
     if "trial_id" in filled:
         paths.append(route.path(filled | {"trial_id": values["draft_trial_id"]}))
+        if route.name.startswith("pharmacy:"):
+            paths.append(route.path(filled | {"trial_id": values["blinded_trial_id"]}))
     return paths
 
 

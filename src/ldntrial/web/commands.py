@@ -70,8 +70,7 @@ def rotate_key(purpose: str) -> tuple[str, int]:
         chosen = keys.Purpose(purpose)
     except ValueError:
         raise InvalidValue(
-            f"{purpose!r} is not a key purpose: use "
-            + ", ".join(p.value for p in keys.Purpose)
+            f"{purpose!r} is not a key purpose: use " + ", ".join(p.value for p in keys.Purpose)
         ) from None
     key_id = keys.rotate(chosen)
     moved = 0

@@ -6,6 +6,7 @@ from ldntrial.web.api.api import api
 from ldntrial.web.clinic import views_clinician as clinician
 from ldntrial.web.clinic import views_drafts as drafts
 from ldntrial.web.clinic import views_evidence as evidence
+from ldntrial.web.clinic import views_kits as kits
 from ldntrial.web.clinic import views_lifecycle as lifecycle
 from ldntrial.web.clinic import views_patient as patient
 from ldntrial.web.clinic import views_pharmacy as pharmacy
@@ -92,6 +93,14 @@ pharmacy_urls = (
             "prescriptions/<int:prescription_id>.pdf",
             pharmacy.prescription_pdf,
             name="prescription_pdf",
+        ),
+        path("trials/<int:trial_id>/kits/", kits.trial_kits, name="trial_kits"),
+        path("trials/<int:trial_id>/kits/labels/", kits.kit_labels, name="kit_labels"),
+        path("trials/<int:trial_id>/kits/sheet/", kits.kit_sheet, name="kit_sheet"),
+        path(
+            "trials/<int:trial_id>/unblinding/seen/",
+            kits.unblinding_seen,
+            name="unblinding_seen",
         ),
     ],
     "pharmacy",

@@ -6,7 +6,13 @@ from typing import Any
 import pytest
 
 from ldntrial.core.errors import FieldErrors
-from ldntrial.core.trial.dispensing import Lot, check_dispensed_on, check_dispensing
+from ldntrial.core.trial.dispensing import (
+    Lot,
+    check_dispensed_on,
+    check_dispensing,
+    check_kit_dispensing,
+)
+from ldntrial.core.trial.kits import Kit
 
 ISSUED = dt.date(2026, 11, 20)
 TODAY = dt.date(2026, 11, 27)
@@ -103,3 +109,84 @@ def test_an_absurd_dispensing_date_is_refused_without_comparing_use_by_dates_to_
         dispense(dispensed_on=dt.date.max)  # no beyond-use date exists after 9999-12-31
     assert set(refused.value.errors) == {"dispensed_on"}
     assert "cannot be in the future" in refused.value.errors["dispensed_on"]
+
+
+# A kit of a blinded trial: the same rules counted from the trial's start, a use-by date that
+# covers the kit's last day, and a lot of its own.
+
+KIT = Kit(
+    number=3,
+    period=3,
+    first=dt.date(2026, 12, 20),
+    last=dt.date(2027, 1, 2),
+    capsules=16,
+    label="Kit 3 of 6",
+)
+STARTED = dt.date(2026, 11, 25)
+
+
+def dispense_kit(**overrides):
+    fields: dict[str, Any] = {
+        "lot_number": "K3-0001",
+        "use_by": dt.date(2027, 3, 1),
+        "dispensed_on": TODAY,
+        "started_on": STARTED,
+        "today": TODAY,
+        "beyond_use_days": 180,
+    }
+    fields.update(overrides)
+    return check_kit_dispensing(KIT, **fields)
+
+
+def kit_errors(**overrides) -> dict[str, str]:
+    with pytest.raises(FieldErrors) as refused:
+        dispense_kit(**overrides)
+    return refused.value.errors
+
+
+def test_a_kit_is_dispensed_with_its_lot_and_use_by_date():
+    checked = dispense_kit(lot_number="  K3  0001 ")
+    assert checked.dispensed_on == TODAY
+    assert checked.lots == (Lot(item="kit 3", lot_number="K3 0001", use_by=dt.date(2027, 3, 1)),)
+
+
+def test_a_kit_s_use_by_date_is_not_before_its_last_day():
+    assert dispense_kit(use_by=KIT.last).lots[0].use_by == KIT.last
+    assert kit_errors(use_by=KIT.last - dt.timedelta(days=1)) == {
+        "use_by": "use by 2027-01-01 is before the last day of kit 3 (2027-01-02), when the "
+        "patient still takes its capsules: check the date or prepare a lot that keeps until then"
+    }
+
+
+def test_a_kit_whose_last_day_is_beyond_the_beyond_use_period_is_dispensed_nearer_its_start():
+    errors = kit_errors(use_by=TODAY + dt.timedelta(days=20), beyond_use_days=20)
+    assert errors["use_by"].endswith("dispense it nearer its start: a preparation keeps 20 days")
+
+
+def test_a_kit_is_not_dispensed_before_the_trial_started():
+    errors = kit_errors(dispensed_on=STARTED - dt.timedelta(days=1))
+    assert errors == {
+        "dispensed_on": "2026-11-24 is before the trial started and its kits were allocated "
+        "(2026-11-25): enter the day the preparation was handed over"
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"lot_number": "  "}, "lot"),
+        ({"lot_number": "x" * 61}, "lot"),
+        ({"use_by": None}, "use_by"),
+        ({"use_by": TODAY - dt.timedelta(days=1)}, "use_by"),  # expired
+        ({"use_by": dt.date(9999, 12, 31)}, "use_by"),  # past the beyond-use period
+        ({"dispensed_on": dt.date(9999, 12, 31)}, "dispensed_on"),
+    ],
+)
+def test_the_dispensing_rules_apply_to_a_kit_under_its_own_field_names(overrides, field):
+    assert field in kit_errors(**overrides)
+
+
+def test_a_lot_already_on_another_kit_of_the_trial_is_refused():
+    errors = kit_errors(lot_number="k3-0001", other_lots=["K1-0001", "K3-0001"])
+    assert errors["lot"].startswith("lot k3-0001 is already on another kit of this trial")
+    assert dispense_kit(other_lots=["K1-0001"]).lots[0].lot_number == "K3-0001"

@@ -12,10 +12,11 @@ dispensed, so its beyond-use date can be no later than that).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ldntrial.core.errors import FieldErrors
+from ldntrial.core.trial.kits import Kit
 
 FUTURE_MARGIN_DAYS = 1
 LOT_MAX_LENGTH = 60
@@ -36,13 +37,23 @@ class Dispensing:
     lots: tuple[Lot, ...]
 
 
-def check_dispensed_on(dispensed_on: dt.date, *, prescribed_on: dt.date, today: dt.date) -> dt.date:
-    """``dispensed_on`` if it is a plausible dispensing day; otherwise a message saying why."""
+PRESCRIPTION_ISSUED = "the prescription was issued"
+
+
+def check_dispensed_on(
+    dispensed_on: dt.date,
+    *,
+    prescribed_on: dt.date,
+    today: dt.date,
+    since: str = PRESCRIPTION_ISSUED,
+) -> dt.date:
+    """``dispensed_on`` if it is a plausible dispensing day; otherwise a message saying why.
+    ``since`` words what happened on ``prescribed_on``, the earliest day."""
     if dispensed_on < prescribed_on:
         raise FieldErrors(
             {
-                "dispensed_on": f"{dispensed_on.isoformat()} is before the prescription was "
-                f"issued ({prescribed_on.isoformat()}): enter the day the preparation was "
+                "dispensed_on": f"{dispensed_on.isoformat()} is before {since} "
+                f"({prescribed_on.isoformat()}): enter the day the preparation was "
                 "handed over"
             }
         )
@@ -67,6 +78,7 @@ def check_dispensing(
     prescribed_on: dt.date,
     today: dt.date,
     beyond_use_days: int,
+    since: str = PRESCRIPTION_ISSUED,
 ) -> Dispensing:
     """One lot and use-by date for every item of the prescription, checked.
 
@@ -75,7 +87,7 @@ def check_dispensing(
     """
     errors: dict[str, str] = {}
     try:
-        check_dispensed_on(dispensed_on, prescribed_on=prescribed_on, today=today)
+        check_dispensed_on(dispensed_on, prescribed_on=prescribed_on, today=today, since=since)
     except FieldErrors as error:
         errors |= error.errors
     # Use-by dates are compared with a plausible dispensing date only (9999-12-31 has no
@@ -107,3 +119,62 @@ def check_dispensing(
     if errors:
         raise FieldErrors(errors)
     return Dispensing(dispensed_on=dispensed_on, lots=tuple(lots))
+
+
+def check_kit_dispensing(
+    kit: Kit,
+    *,
+    lot_number: str,
+    use_by: dt.date | None,
+    dispensed_on: dt.date,
+    started_on: dt.date,
+    today: dt.date,
+    beyond_use_days: int,
+    other_lots: Collection[str] = (),
+) -> Dispensing:
+    """One kit of a blinded trial handed over, checked: the dispensing rules above, counted
+    from the trial's start, a use-by date that covers the kit's last day, and a lot of its own
+    (``other_lots``: the lots already recorded on the trial's other kits).
+
+    Errors are keyed ``dispensed_on``, ``lot`` and ``use_by``.
+    """
+    item = f"kit {kit.number}"
+    errors: dict[str, str] = {}
+    checked: Dispensing | None = None
+    try:
+        checked = check_dispensing(
+            items=[item],
+            lot_numbers={item: lot_number},
+            use_by={item: use_by},
+            dispensed_on=dispensed_on,
+            prescribed_on=started_on,
+            today=today,
+            beyond_use_days=beyond_use_days,
+            since="the trial started and its kits were allocated",
+        )
+    except FieldErrors as error:
+        renamed = {"lot_0": "lot", "use_by_0": "use_by"}
+        errors |= {renamed.get(k, k): message for k, message in error.errors.items()}
+    lot = " ".join(lot_number.split())
+    if "lot" not in errors and lot.casefold() in {
+        " ".join(o.split()).casefold() for o in other_lots
+    }:
+        errors["lot"] = (
+            f"lot {lot} is already on another kit of this trial: give every kit its own lot "
+            "number (the care team sees lots, and a lot shared by kits would show which kits "
+            "hold the same capsules)"
+        )
+    if "use_by" not in errors and use_by is not None and use_by < kit.last:
+        latest = dispensed_on + dt.timedelta(days=beyond_use_days)
+        advice = (
+            f"dispense it nearer its start: a preparation keeps {beyond_use_days} days"
+            if kit.last > latest and "dispensed_on" not in errors
+            else "check the date or prepare a lot that keeps until then"
+        )
+        errors["use_by"] = (
+            f"use by {use_by.isoformat()} is before the last day of kit {kit.number} "
+            f"({kit.last.isoformat()}), when the patient still takes its capsules: {advice}"
+        )
+    if errors or checked is None:
+        raise FieldErrors(errors)
+    return checked

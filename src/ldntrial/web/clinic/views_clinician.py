@@ -23,7 +23,7 @@ from ldntrial.web.accounts.models import Role
 from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.audit.wording import describe
-from ldntrial.web.clinic import queries, services
+from ldntrial.web.clinic import kits, queries, services
 from ldntrial.web.clinic.blinded_design import design_context
 from ldntrial.web.clinic.dashboard import DashboardForm, dashboard_page
 from ldntrial.web.clinic.forms import (
@@ -260,6 +260,7 @@ def trial_page(
             "phases": protocol.phases(),
             "condition": data.conditions().get(protocol.condition),
             "periods": protocol.titration.periods(),
+            "kits": kits.kits_for_care_team(trial),
             "status": queries.status_of(trial, protocol) if active else None,
             "charts": queries.charts(trial, protocol) if active else [],
             "entries": queries.diary_rows(list(trial.diary.order_by("-day", "-version")[:60]))

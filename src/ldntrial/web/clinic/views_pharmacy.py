@@ -17,7 +17,7 @@ from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.prescription import label_with_lot
 from ldntrial.web.access import current_user, in_clinic, role_required
 from ldntrial.web.accounts.models import Role
-from ldntrial.web.clinic import dispensing, services
+from ldntrial.web.clinic import dispensing, kits, services
 from ldntrial.web.clinic.forms import DispenseForm
 from ldntrial.web.clinic.models import Dispensing, Prescription, PrescriptionStatus
 from ldntrial.web.clinic.queries import today_for
@@ -45,6 +45,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "needed_by", "created_at"
             ),
             "dispensed": dispensed,
+            "blinded": kits.blinded_trials_for_queue(user),
+            "unblindings": kits.unblindings_to_acknowledge(user),
         },
     )
 
