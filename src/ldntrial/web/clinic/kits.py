@@ -36,8 +36,9 @@ def _pharmacist_of(by: User, trial: Trial) -> None:
 
 
 def _blinded_protocol(trial: Trial) -> Protocol:
-    """The protocol as locked at the start (kits follow it, not later amendments)."""
-    protocol = trial.original_protocol()
+    """The protocol version in effect: an amendment in the open titration may change the
+    tolerated dose and the periods' dates, and the kits follow it."""
+    protocol = trial.protocol()
     if not protocol.is_blinded:
         raise InvalidValue("this trial is not blinded: it has no kits")
     return protocol
@@ -138,7 +139,7 @@ def _dispensings(trial: Trial) -> dict[int, KitDispensing]:
 def kits_for_care_team(trial: Trial) -> list[KitRow]:
     """The kits of a blinded trial with what was dispensed (empty for an open-label trial).
     Nothing here comes from the allocation."""
-    protocol = trial.original_protocol()
+    protocol = trial.protocol()
     if not protocol.is_blinded:
         return []
     dispensed = _dispensings(trial)
