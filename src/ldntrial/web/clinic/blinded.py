@@ -87,7 +87,9 @@ def allocation_for_pharmacy(*, by: User, trial: Trial) -> Allocation:
         raise InvalidValue("only the clinic's pharmacy can read a blinded trial's allocation")
     row = BlindedAllocation.objects.filter(trial=trial).first()
     if row is None:
-        raise InvalidValue("this trial has no sealed allocation (it is not blinded, or not started)")
+        raise InvalidValue(
+            "this trial has no sealed allocation (it is not blinded, or not started)"
+        )
     allocation = _opened(row, trial.original_protocol())
     with transaction.atomic():
         record(
@@ -132,7 +134,9 @@ def record_period_report(
         raise InvalidValue("only an active blinded trial asks about its periods")
     chosen = next((p for p in protocol.periods() if p.number == period), None)
     if chosen is None:
-        raise InvalidValue(f"there is no period {period}: periods are 1 to {len(protocol.periods())}")
+        raise InvalidValue(
+            f"there is no period {period}: periods are 1 to {len(protocol.periods())}"
+        )
     if chosen.last > today:
         raise InvalidValue(
             f"period {period} ends on {chosen.last.isoformat()}: answer its questions from that day"
@@ -145,7 +149,9 @@ def record_period_report(
     try:
         impression = Pgic(pgic)
     except ValueError:
-        errors["pgic"] = "Choose how you feel this period went, from very much improved to very much worse."
+        errors["pgic"] = (
+            "Choose how you feel this period went, from very much improved to very much worse."
+        )
     if errors:
         raise FieldErrors(errors)
     answered = "period {period} is answered already: its answers stand as given"
@@ -210,6 +216,8 @@ def unblind(
         raise InvalidValue("this trial is not blinded: there is nothing to unblind")
     if trial.status == TrialStatus.DRAFT:
         raise InvalidValue("this trial has not started: nothing has been allocated yet")
+    if Unblinding.objects.filter(trial=trial).exists():  # before asking for anything more
+        raise InvalidValue("this trial is unblinded already")
     reason = reason.strip()
     if kind == UnblindingKind.PLANNED:
         not_yet = planned_unblinding_due(trial, today)
@@ -220,7 +228,8 @@ def unblind(
         if not reason:
             errors["reason"] = "An emergency unblinding needs its reason (e.g. the adverse event)."
         if not token.strip():
-            errors["token"] = "Enter the current code from your authenticator app."
+            # S105 below: a message for the field named "token", not a secret.
+            errors["token"] = "Enter the current code from your authenticator app."  # noqa: S105
         if errors:
             raise FieldErrors(errors)
         reauthenticate(request, by, password)
