@@ -89,6 +89,9 @@ ROWS = {
     ),
     "clinic:report_pdf": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/report.pdf", {"dr_ode": G}),
     "clinic:visit_record": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/visit/", {"dr_ode": P}),
+    # Ana's trial here is open-label, so it has no unblinding page, even for Dr Ode (404); a
+    # blinded trial's is covered in tests/web/clinic/test_unblinding.py.
+    "clinic:unblind": (lambda w: f"/clinic/trials/{w.ana_trial.pk}/unblind/", {}),
     # Ana's trial is past its baseline, so its baseline questions are closed to everyone here
     # (tests/web/clinic/test_visit_measures.py covers them while they are open).
     "patient:visit": (lambda w: "/me/visit/baseline/", {}),
@@ -105,6 +108,9 @@ ROWS = {
     "patient:diary_day": (diary_url, {"ana_user": GP, "ben_user": GP}),
     "patient:chart": (lambda w: "/me/chart/", {"ana_user": G, "ben_user": G}),
     "patient:calendar": (lambda w: "/me/calendar.ics", {"ana_user": G, "ben_user": G}),
+    # Open-label trials have no periods: their patients' answers are refused with a message
+    # (400); blinded trials: tests/web/clinic/test_period_reports.py.
+    "patient:period_report": (lambda w: "/me/periods/1/", {"ana_user": P, "ben_user": P}),
     "pharmacy:queue": (lambda w: "/pharmacy/", {"phil": G}),
     "pharmacy:prescription": (
         lambda w: f"/pharmacy/prescriptions/{w.ana_trial.prescription.pk}/",

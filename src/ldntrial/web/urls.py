@@ -9,9 +9,11 @@ from ldntrial.web.clinic import views_evidence as evidence
 from ldntrial.web.clinic import views_kits as kits
 from ldntrial.web.clinic import views_lifecycle as lifecycle
 from ldntrial.web.clinic import views_patient as patient
+from ldntrial.web.clinic import views_periods as periods
 from ldntrial.web.clinic import views_pharmacy as pharmacy
 from ldntrial.web.clinic import views_reassessment as reassess
 from ldntrial.web.clinic import views_researcher as researcher
+from ldntrial.web.clinic import views_unblinding as unblinding
 
 clinic_urls = (
     [
@@ -64,6 +66,7 @@ clinic_urls = (
         ),
         path("trials/<int:trial_id>/report.pdf", reassess.report_pdf, name="report_pdf"),
         path("trials/<int:trial_id>/visit/", reassess.visit_record, name="visit_record"),
+        path("trials/<int:trial_id>/unblind/", unblinding.unblind_page, name="unblind"),
     ],
     "clinic",
 )
@@ -76,6 +79,7 @@ patient_urls = (
         path("calendar.ics", patient.calendar, name="calendar"),
         path("summary/", reassess.patient_summary, name="summary"),
         path("visit/<slug:kind>/", reassess.patient_visit, name="visit"),
+        path("periods/<int:period>/", periods.period_report, name="period_report"),
     ],
     "patient",
 )

@@ -219,6 +219,8 @@ def unblind(
         raise InvalidValue("this trial is not blinded: there is nothing to unblind")
     if trial.status == TrialStatus.DRAFT:
         raise InvalidValue("this trial has not started: nothing has been allocated yet")
+    if Unblinding.objects.filter(trial=trial).exists():  # before asking for anything more
+        raise InvalidValue("this trial is unblinded already")
     reason = reason.strip()
     if kind == UnblindingKind.PLANNED:
         not_yet = planned_unblinding_due(trial, today)

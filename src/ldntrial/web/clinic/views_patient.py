@@ -1,4 +1,5 @@
-"""The patient's pages: today's diary, filling or correcting a day, the chart, the calendar."""
+"""The patient's pages: today's diary, filling or correcting a day, the chart, the calendar
+(blinded trials add their periods and end-of-period questions: views_periods)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ldntrial import data
 from ldntrial.core.errors import InvalidValue
+from ldntrial.core.trial.blinded_instructions import PeriodInstruction, period_instructions
 from ldntrial.core.trial.diary import check_day_open, is_dosing_day, open_days
+from ldntrial.core.trial.kits import open_titration
+from ldntrial.core.trial.protocol import Protocol
+from ldntrial.core.trial.titration import TitrationSchedule
 from ldntrial.core.trial.visits import open_visits
 from ldntrial.interop.ics import dosing_calendar
 from ldntrial.web.access import (
@@ -23,9 +28,10 @@ from ldntrial.web.access import (
 )
 from ldntrial.web.accounts.context import SAVED_DRAFT
 from ldntrial.web.accounts.models import Role
-from ldntrial.web.clinic import queries, services
+from ldntrial.web.clinic import queries, services, views_periods
 from ldntrial.web.clinic.forms import DiaryForm, fresh_key
-from ldntrial.web.clinic.models import DiaryEntry, TrialStatus, VisitMeasure
+from ldntrial.web.clinic.forms_blinded import PeriodReportForm
+from ldntrial.web.clinic.models import DiaryEntry, Trial, TrialStatus, VisitMeasure
 from ldntrial.web.form_errors import show_errors
 
 patient_only = role_required(Role.PATIENT)
@@ -34,6 +40,17 @@ patient_only = role_required(Role.PATIENT)
 @patient_only
 @require_safe
 def today(request: HttpRequest) -> HttpResponse:
+    return today_page(request)
+
+
+def today_page(
+    request: HttpRequest,
+    *,
+    report_form: PeriodReportForm | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The today page; after a refused end-of-period answer, with its form or its message."""
     user = current_user(request)
     patient = own_patient(user)
     trial = own_active_trial(user)
@@ -68,7 +85,9 @@ def today(request: HttpRequest) -> HttpResponse:
             "amended_on": trial.amendments.values_list("effective_on", flat=True).last(),
             "starts_in": (protocol.start_date - now).days if now < protocol.start_date else 0,
         }
-    return render(request, "patient/today.html", context)
+        context |= views_periods.today_context(trial, protocol, now, report_form=report_form)
+    context["report_refused"] = refusal
+    return render(request, "patient/today.html", context, status=status)
 
 
 @patient_only
@@ -87,6 +106,7 @@ def diary_day(request: HttpRequest, day: str) -> HttpResponse:
     now = queries.today_for(patient)
     current = DiaryEntry.objects.filter(trial=trial, day=date, is_current=True).first()
     dosing = is_dosing_day(protocol, date)
+    blinded_period = views_periods.diary_instruction(trial, date)
     closed = None
     try:
         check_day_open(protocol, date, today=now)
@@ -141,7 +161,8 @@ def diary_day(request: HttpRequest, day: str) -> HttpResponse:
             "current": current,
             "closed": closed,
             "dosing": dosing,
-            "dose": protocol.titration.step_on(date),
+            "blinded_period": blinded_period,
+            "dose": None if blinded_period else protocol.titration.step_on(date),
             "draft_key": _draft_key(trial.pk, date),
         },
         status=status,
@@ -164,8 +185,22 @@ def chart(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patient/chart.html",
-        {"charts": queries.charts(trial, protocol), "protocol": protocol},
+        {
+            "charts": queries.charts(trial, protocol),
+            "protocol": protocol,
+            "blinded": protocol.is_blinded,
+        },
     )
+
+
+def _calendar_parts(
+    trial: Trial, protocol: Protocol
+) -> tuple[TitrationSchedule | None, tuple[PeriodInstruction, ...]]:
+    """The dose steps of the calendar and, in a blinded trial, its periods: the open titration
+    keeps its doses, the blinded periods are named by number and kit, never by arm."""
+    if not protocol.is_blinded:
+        return protocol.titration, ()
+    return open_titration(protocol), period_instructions(trial.protocol())
 
 
 @patient_only
@@ -176,8 +211,10 @@ def calendar(request: HttpRequest) -> HttpResponse:
     if trial is None:
         raise Http404
     protocol = trial.protocol()
+    schedule, periods = _calendar_parts(trial, protocol)
     body = dosing_calendar(
-        protocol.titration,
+        schedule,
+        blinded_periods=periods,
         formulation=protocol.formulation,
         time_zone=protocol.time_zone,
         dose_times=protocol.dose_times,
