@@ -54,3 +54,18 @@ def test_a_run_in_that_leaves_too_few_days_is_refused_on_the_form(world: World) 
     )
     assert response.status_code == 400
     assert "leaves 1 analysed days" in response.content.decode()
+
+
+def test_the_dosing_table_of_a_blinded_trial_shows_no_dose_in_the_blinded_periods(
+    world: World,
+) -> None:
+    trial = world.blinded_trial()
+    periods = trial.protocol().periods()
+    page = world.client("dr_ode").get(f"/clinic/trials/{trial.pk}/").content.decode()
+    table = page[page.index("<h2>Dosing schedule</h2>") :]
+    table = table[: table.index("</table>")]
+    assert "4.5 mg" not in table
+    assert "3 mg" in table
+    assert (
+        f"<td>{periods[0].first.isoformat()}</td><td>{periods[-1].last.isoformat()}</td>" in table
+    )

@@ -10,7 +10,9 @@ from typing import Any
 
 from ldntrial.core.analysis.design_power import DesignPower, design_power
 from ldntrial.core.trial.blinded import BlindedDesign
+from ldntrial.core.trial.kits import open_titration
 from ldntrial.core.trial.protocol import Protocol
+from ldntrial.core.trial.titration import StepPeriod
 
 
 @functools.lru_cache(maxsize=64)
@@ -32,3 +34,12 @@ def design_context(protocol: Protocol, *, draft: bool) -> dict[str, Any]:
             "power": power_of(design, weekly) if draft else None,
         }
     }
+
+
+def dosing_periods(protocol: Protocol) -> tuple[StepPeriod, ...]:
+    """The dosing table's rows: in a blinded trial only the open titration, since during the
+    blinded periods each day's capsule is a kit's (LDN at the tolerated dose or placebo)."""
+    if protocol.blinded is None:
+        return protocol.titration.periods()
+    titration = open_titration(protocol)
+    return titration.periods() if titration is not None else ()

@@ -24,7 +24,7 @@ from ldntrial.web.accounts.views import invitation_link
 from ldntrial.web.audit.models import AuditEvent
 from ldntrial.web.audit.wording import describe
 from ldntrial.web.clinic import kits, queries, services
-from ldntrial.web.clinic.blinded_design import design_context
+from ldntrial.web.clinic.blinded_design import design_context, dosing_periods
 from ldntrial.web.clinic.dashboard import DashboardForm, dashboard_page
 from ldntrial.web.clinic.forms import (
     MedicationForm,
@@ -259,7 +259,7 @@ def trial_page(
             "design_label": protocol.design.value.replace("_", " "),
             "phases": protocol.phases(),
             "condition": data.conditions().get(protocol.condition),
-            "periods": protocol.titration.periods(),
+            "periods": dosing_periods(protocol),
             "kits": kits.kits_for_care_team(trial),
             "status": queries.status_of(trial, protocol) if active else None,
             "charts": queries.charts(trial, protocol) if active else [],
