@@ -301,6 +301,16 @@ def patient_summary_text(
         "This was not a blind test. Part of any change can come from expecting to feel "
         "better, or from symptoms going up and down on their own."
     )
+    return lines + decision_lines(
+        final, follow_up_on=follow_up_on, stop_instruction=stop_instruction
+    )
+
+
+def decision_lines(
+    final: Outcome, *, follow_up_on: dt.date | None = None, stop_instruction: str = ""
+) -> list[str]:
+    """What the patient and the clinician decided, and what follows, in plain words."""
+    lines = []
     lines.append(
         {
             Outcome.CONTINUE: "You and your clinician decided to continue LDN.",

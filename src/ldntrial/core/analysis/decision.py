@@ -17,6 +17,12 @@ overrides with a reason):
    probability between 1 - threshold and the threshold (0.2-0.8 by default).
 7. ``criterion_not_met`` -> stop: the criterion is unlikely (probability at most 1 - threshold).
 
+The same rules decide a blinded n-of-1 trial (:class:`~ldntrial.core.analysis.blinded.
+BlindedAnalysis`), where the primary result is LDN minus the identical placebo: the probabilities
+are then of being better than placebo, not than baseline, and the explanations say so (an
+extension there means further pairs of periods). Adherence and side-effect courses are read from
+the whole diary in both designs.
+
 Stop needs evidence against the pre-set benefit, not only the absence of evidence for it: with
 stop after any miss, 5% of simulated patients whose pain truly fell by 40% were told to stop
 (docs/decisions/0017).
@@ -32,6 +38,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ldntrial.core.analysis.blinded import BlindedAnalysis
 from ldntrial.core.analysis.trial import Observation, Sufficiency, TrialAnalysis
 from ldntrial.core.trial.visit_measures import VisitSummary
 
@@ -111,11 +118,54 @@ def side_effect_courses(observations: Iterable[Observation]) -> tuple[SideEffect
     )
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What the explanations compare with: baseline (open label) or placebo (blinded)."""
+
+    met: str  # how the success criterion is named when met
+    taken: str
+    them: str
+    works: str
+    extend: str
+    longer: str
+    improvement: str
+    effects: str
+
+
+_OPEN_LABEL = _Words(
+    met="The diary meets the success criterion fixed in advance",
+    taken="Doses were taken",
+    them="it",
+    works="whether LDN works",
+    extend="extend the trial and keep the diary going",
+    longer="a longer trial",
+    improvement="a probable improvement",
+    effects="consider a lower dose or morning dosing",
+)
+
+
+def _blinded_words(mcid: str) -> _Words:
+    return _Words(
+        met=f"The diary meets the success criterion fixed in advance (LDN better than the "
+        f"identical placebo by {mcid})",
+        taken="Capsules were taken",
+        them="them",
+        works="whether LDN does better than placebo",
+        extend="extend the trial by further pairs of periods and keep the diary going",
+        longer="further pairs of periods",
+        improvement="a probable improvement over placebo",
+        effects="compare how often they came on LDN and on placebo, and consider a lower dose "
+        "or morning dosing",
+    )
+
+
 def decide(
-    analysis: TrialAnalysis,
+    analysis: TrialAnalysis | BlindedAnalysis,
     observations: Iterable[Observation],
     visits: VisitSummary | None = None,
 ) -> Decision:
+    """The suggested decision for an open-label analysis (change from baseline) or a blinded one
+    (LDN minus placebo); ``observations`` are the whole diary (adherence, side effects)."""
     rows = list(observations)
     seen = visits or VisitSummary()
     adherence = adherence_of(rows)
@@ -124,6 +174,9 @@ def decide(
     criterion = analysis.protocol.success
     threshold = criterion.probability
     p_met = primary.p_better_than_mcid
+    blinded = analysis.protocol.is_blinded
+    words = _blinded_words(primary.mcid_text) if blinded else _OPEN_LABEL
+    comparator = "placebo" if blinded else "baseline"
 
     def made(outcome: Outcome, rule: Rule, text: str) -> Decision:
         return Decision(outcome, rule, text, adherence, effects, p_met, seen)
@@ -132,8 +185,8 @@ def decide(
         return made(
             Outcome.ADJUST,
             Rule.INSUFFICIENT_DATA,
-            f"Not enough diary data to judge ({primary.sufficiency_reason}): extend the trial "
-            "and keep the diary going.",
+            f"Not enough diary data to judge{' LDN against placebo' if blinded else ''} "
+            f"({primary.sufficiency_reason}): {words.extend}.",
         )
     share = adherence.share
     if (
@@ -144,15 +197,12 @@ def decide(
         return made(
             Outcome.ADJUST,
             Rule.LOW_ADHERENCE,
-            f"Doses were taken on {adherence.taken} of {adherence.reported} reported days "
-            f"({share:.0%}, below {MIN_ADHERENCE:.0%}): the result cannot show whether LDN "
-            "works; agree a plan for taking it and extend.",
+            f"{words.taken} on {adherence.taken} of {adherence.reported} reported days "
+            f"({share:.0%}, below {MIN_ADHERENCE:.0%}): the result cannot show {words.works}; "
+            f"agree a plan for taking {words.them} and extend.",
         )
     if p_met >= threshold:
-        met = (
-            f"The diary meets the success criterion fixed in advance with probability "
-            f"{p_met:.0%} (threshold {threshold:.0%})"
-        )
+        met = f"{words.met} with probability {p_met:.0%} (threshold {threshold:.0%})"
         wanted = criterion.pgic_at_least
         if wanted is not None and seen.pgic is None:
             return made(
@@ -169,7 +219,7 @@ def decide(
                 f"{met}, but the patient's global impression of change is "
                 f"'{seen.pgic.value.replace('_', ' ')}', below the "
                 f"'{wanted.value.replace('_', ' ')}' the protocol also asks: discuss it with "
-                "the patient; consider a longer trial or an adjustment.",
+                f"the patient; consider {words.longer} or an adjustment.",
             )
         also = (
             f"; the patient's global impression of change is '{seen.pgic.value.replace('_', ' ')}'"
@@ -183,15 +233,15 @@ def decide(
             Outcome.ADJUST,
             Rule.TOLERABILITY,
             f"The criterion is not met (probability {p_met:.0%}) and side effects are still "
-            f"reported ({', '.join(ongoing)}): consider a lower dose or morning dosing.",
+            f"reported ({', '.join(ongoing)}): {words.effects}.",
         )
     if primary.p_better is not None and primary.p_better >= PARTIAL_RESPONSE:
         return made(
             Outcome.ADJUST,
             Rule.PARTIAL_RESPONSE,
-            f"Probably better than baseline (probability {primary.p_better:.0%}) but the "
+            f"Probably better than {comparator} (probability {primary.p_better:.0%}) but the "
             f"criterion is not met (probability {p_met:.0%}): consider adjusting the dose or "
-            "a longer trial, or stop.",
+            f"{words.longer}, or stop.",
         )
     if p_met > 1 - threshold:
         return made(
@@ -199,11 +249,11 @@ def decide(
             Rule.INCONCLUSIVE,
             f"Inconclusive: the success criterion is met with probability {p_met:.0%}, neither "
             f"likely (at least {threshold:.0%}) nor unlikely (at most {1 - threshold:.0%}): "
-            "consider a longer trial before deciding.",
+            f"consider {words.longer} before deciding.",
         )
     return made(
         Outcome.STOP,
         Rule.CRITERION_NOT_MET,
         f"The success criterion fixed in advance is not met: its probability is {p_met:.0%} "
-        f"(at most {1 - threshold:.0%}), and the diary does not show a probable improvement.",
+        f"(at most {1 - threshold:.0%}), and the diary does not show {words.improvement}.",
     )

@@ -1,15 +1,19 @@
 """The analysis and decision of one trial as JSON-ready data: what ``ldntrial analyze --json``
-prints (one line per diary) and what a clinician's signature at reassessment covers."""
+prints (one line per diary) and what a clinician's signature at reassessment covers (open label,
+or blinded with :func:`blinded_analysis_record`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ldntrial.core.analysis.blinded import BlindedAnalysis
+from ldntrial.core.analysis.blinded_record import blinded_record
 from ldntrial.core.analysis.decision import Decision
 from ldntrial.core.analysis.trial import MetricResult, TrialAnalysis
 from ldntrial.core.trial.visit_measures import PegScore, VisitSummary
 
 RECORD_FORMAT = "ldntrial.analysis/1"
+BLINDED_RECORD_FORMAT = "ldntrial.blinded-analysis/1"
 
 
 def analysis_record(analysis: TrialAnalysis, decision: Decision) -> dict[str, Any]:
@@ -20,26 +24,41 @@ def analysis_record(analysis: TrialAnalysis, decision: Decision) -> dict[str, An
         "methods": analysis.methods,
         "metrics": [_metric(r) for r in analysis.metrics],
         "visits": _visits(decision.visits),
-        "decision": {
-            "outcome": decision.outcome.value,
-            "rule": decision.rule.value,
-            "explanation": decision.explanation,
-            "probability_met": decision.probability_met,
-            "adherence": {
-                "taken": decision.adherence.taken,
-                "reported": decision.adherence.reported,
-            },
-            "side_effects": [
-                {
-                    "name": e.name,
-                    "days": e.days_reported,
-                    "first": e.first.isoformat(),
-                    "last": e.last.isoformat(),
-                    "settled": e.settled,
-                }
-                for e in decision.side_effects
-            ],
+        "decision": decision_record(decision),
+    }
+
+
+def blinded_analysis_record(analysis: BlindedAnalysis, decision: Decision) -> dict[str, Any]:
+    """A blinded trial's analysis (LDN minus placebo, side effects by arm, blinding check, the
+    unblinded sequence) with the visit measures and the suggested decision."""
+    return {
+        "format": BLINDED_RECORD_FORMAT,
+        **blinded_record(analysis),
+        "visits": _visits(decision.visits),
+        "decision": decision_record(decision),
+    }
+
+
+def decision_record(decision: Decision) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome.value,
+        "rule": decision.rule.value,
+        "explanation": decision.explanation,
+        "probability_met": decision.probability_met,
+        "adherence": {
+            "taken": decision.adherence.taken,
+            "reported": decision.adherence.reported,
         },
+        "side_effects": [
+            {
+                "name": e.name,
+                "days": e.days_reported,
+                "first": e.first.isoformat(),
+                "last": e.last.isoformat(),
+                "settled": e.settled,
+            }
+            for e in decision.side_effects
+        ],
     }
 
 

@@ -12,16 +12,19 @@ record (every metric, the visit measures, the suggested decision) and the hashes
 and visit measures it came from. Verifying a signature checks the HMAC, the content hash, and
 that the trial's diary and visit measures still hash to what was signed; it never needs to
 recompute the analysis.
+
+What the analysis depends on (``TrialState``, ``state_of``) is in ``clinic.trial_state``. A
+blinded trial is assessed by ``clinic.blinded_assessment`` once it is unblinded; signing goes
+through the same ``sign`` (``current`` picks the assessment, and refuses while the allocation
+is concealed), and its signature also covers the unblinding and the period answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import typing
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -34,38 +37,26 @@ from ldntrial.core.canonical import sha256_of
 from ldntrial.core.errors import FieldErrors, InvalidValue
 from ldntrial.core.lifecycle import TrialState as Lifecycle
 from ldntrial.core.lifecycle import check_closure, state_after
-from ldntrial.core.trial.protocol import Protocol
-from ldntrial.core.trial.visit_measures import PegScore, Pgic, VisitKind, VisitRecord, VisitSummary
 from ldntrial.web import keys
 from ldntrial.web.accounts.models import User
 from ldntrial.web.accounts.security import reauthenticate
 from ldntrial.web.audit.chain import audited_change, audited_create
-from ldntrial.web.clinic.models import (
-    DiaryEntry,
-    Reassessment,
-    Trial,
-    TrialStatus,
-    VisitMeasure,
+from ldntrial.web.clinic.models import Reassessment, Trial, TrialStatus
+from ldntrial.web.clinic.trial_state import (
+    ANALYSIS_VERSION,
+    DiaryRow,
+    TrialState,
+    diary_state,
+    hash_of_rows,
+    state_of,
 )
 
-# Part of the cache key: bump it when the analysis or the decision rules change.
-ANALYSIS_VERSION = "3"
+if TYPE_CHECKING:
+    from ldntrial.web.clinic.blinded_assessment import BlindedAssessment
+
+__all__ = ["ANALYSIS_VERSION", "DiaryRow", "TrialState", "diary_state", "state_of"]
+
 CACHE_SIZE = 256
-
-
-@dataclass(frozen=True)
-class TrialState:
-    """What the analysis of a trial depends on, and a hash of it."""
-
-    protocol: Protocol
-    observations: tuple[Observation, ...]
-    visits: VisitSummary
-    diary_hash: str
-    visits_hash: str
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (ANALYSIS_VERSION, self.protocol.fingerprint, self.diary_hash, self.visits_hash)
 
 
 @dataclass(frozen=True)
@@ -83,85 +74,9 @@ class Assessment:
     def diary_hash(self) -> str:
         return self.state.diary_hash
 
-
-def _hash_of(rows: list[list[Any]]) -> str:
-    return sha256_of(rows, ascii_only=True)  # the form signed diary hashes were made in
-
-
-class DiaryRow(typing.Protocol):
-    """What the analysis reads of a diary entry (a ``DiaryEntry`` or a row read as values)."""
-
-    @property
-    def day(self) -> dt.date: ...
-    @property
-    def version(self) -> int: ...
-    @property
-    def scores(self) -> dict[str, Any]: ...
-    @property
-    def dose_taken(self) -> bool | None: ...
-    @property
-    def side_effects(self) -> list[str]: ...
-
-
-def diary_state(entries: Sequence[DiaryRow]) -> tuple[tuple[Observation, ...], str]:
-    """A trial's current diary entries (in day order) as core observations, and their hash."""
-    observations = tuple(
-        Observation(
-            e.day,
-            {k: float(v) for k, v in e.scores.items()},
-            e.dose_taken,
-            frozenset(e.side_effects),
-        )
-        for e in entries
-    )
-    diary_hash = _hash_of(
-        [
-            [e.day.isoformat(), e.version, e.scores, e.dose_taken, sorted(e.side_effects)]
-            for e in entries
-        ]
-    )
-    return observations, diary_hash
-
-
-def state_of(trial: Trial, *, diary_until: dt.date | None = None) -> TrialState:
-    """The current diary and visit measures as core values, with the hashes of exactly them.
-
-    ``diary_until`` leaves out diary days after it: a signature covers the days up to the day
-    it was signed, so days filled after an "adjust" do not undo it (a correction of a signed
-    day still does)."""
-    current = DiaryEntry.objects.filter(trial=trial, is_current=True).order_by("day")
-    if diary_until is not None:
-        current = current.filter(day__lte=diary_until)
-    entries = list(current)
-    observations, diary_hash = diary_state(entries)
-    visits = list(
-        VisitMeasure.objects.filter(trial=trial, is_current=True).order_by("kind", "version")
-    )
-    visits_hash = _hash_of(
-        [
-            [
-                v.kind,
-                v.version,
-                v.day.isoformat(),
-                v.peg_pain,
-                v.peg_enjoyment,
-                v.peg_activity,
-                v.pgic,
-            ]
-            for v in visits
-        ]
-    )
-    summary = VisitSummary.of([_visit_record(v) for v in visits])
-    return TrialState(trial.protocol(), observations, summary, diary_hash, visits_hash)
-
-
-def _visit_record(v: VisitMeasure) -> VisitRecord:
-    peg = (
-        None
-        if v.peg_pain is None or v.peg_enjoyment is None or v.peg_activity is None
-        else PegScore(v.peg_pain, v.peg_enjoyment, v.peg_activity)
-    )
-    return VisitRecord(VisitKind(v.kind), v.day, peg, Pgic(v.pgic) if v.pgic else None, v.period)
+    def signed_record(self) -> dict[str, Any]:
+        """The analysis part of the signed content."""
+        return {"analysis": analysis_record(self.analysis, self.decision)}
 
 
 @dataclass(frozen=True)
@@ -189,8 +104,21 @@ def assess(trial: Trial) -> Assessment:
     return Assessment(trial, state, analysis, decision)
 
 
+def current(trial: Trial) -> Assessment | BlindedAssessment:
+    """The assessment a signature covers: open label, or blinded once unblinded (a blinded
+    trial cannot be analysed, so not signed, while its allocation is concealed)."""
+    from ldntrial.web.clinic import blinded_assessment
+
+    if not trial.protocol().is_blinded:
+        return assess(trial)
+    found = blinded_assessment.assess_blinded(trial)
+    if found is None:
+        raise InvalidValue(blinded_assessment.STILL_BLINDED)
+    return found
+
+
 def signed_content(
-    assessment: Assessment, *, final: Outcome, reason: str, signer: User
+    assessment: Assessment | BlindedAssessment, *, final: Outcome, reason: str, signer: User
 ) -> dict[str, Any]:
     """Everything the clinician saw and decided, as stored and hashed with the signature."""
     return {
@@ -199,7 +127,7 @@ def signed_content(
         "diary_sha256": assessment.state.diary_hash,
         "visits_sha256": assessment.state.visits_hash,
         "analysis_version": ANALYSIS_VERSION,
-        "analysis": analysis_record(assessment.analysis, assessment.decision),
+        **assessment.signed_record(),
         "suggested": {
             "outcome": assessment.decision.outcome.value,
             "rule": assessment.decision.rule.value,
@@ -302,8 +230,8 @@ def _sign(
     from ldntrial.web.clinic.queries import today_for
     from ldntrial.web.clinic.services import _trial_snapshot
 
+    assessment = current(trial)  # refused before the password is checked while still blinded
     reauthenticate(request, by, password)
-    assessment = assess(trial)
     reason = reason.strip()
     if final is not assessment.decision.outcome and not reason:
         raise FieldErrors(
@@ -428,7 +356,18 @@ def is_valid(item: Reassessment, state: TrialState | None = None) -> bool:
         content.get("protocol_fingerprint") == _fingerprint_of(item)
         and content.get("diary_sha256") == state.diary_hash
         and content.get("visits_sha256", _EMPTY) == state.visits_hash
+        and _blinded_holds(item)
     )
+
+
+def _blinded_holds(item: Reassessment) -> bool:
+    """A blinded decision covers the unblinding and the period answers too."""
+    signed = item.content.get("blinded_sha256")
+    if signed is None:
+        return True
+    from ldntrial.web.clinic.blinded_assessment import blinded_hash
+
+    return signed == blinded_hash(item.trial)
 
 
 def _fingerprint_of(item: Reassessment) -> str:
@@ -439,7 +378,7 @@ def _fingerprint_of(item: Reassessment) -> str:
     return "" if amendment is None else amendment.fingerprint
 
 
-_EMPTY = _hash_of([])  # signatures made before visit measures existed covered none
+_EMPTY = hash_of_rows([])  # signatures made before visit measures existed covered none
 
 
 def latest(trial: Trial) -> Reassessment | None:

@@ -1,7 +1,13 @@
 """Reassessment: the report, the visit measures, the clinician's signed decision, the patient's
-summary. Each request analyses the trial at most once (reassessment.assess, cached by state)."""
+summary. Each request analyses the trial at most once (reassessment.assess, cached by state).
+
+A blinded trial is analysed against placebo once it is unblinded (clinic.blinded_assessment);
+before that its page shows no analysis and says to unblind first, signing is refused, and so is
+its report: the allocation they would show is concealed."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +20,13 @@ from ldntrial.core.errors import InvalidValue
 from ldntrial.core.trial.amendment import AmendmentKind
 from ldntrial.core.trial.visit_measures import VisitKind
 from ldntrial.core.trial.visits import open_visits
+from ldntrial.reports.blinded_report import (
+    BlindedReport,
+    UnblindingMark,
+    blinded_patient_summary_text,
+    blinded_report_document,
+    build_blinded_report,
+)
 from ldntrial.reports.pdf import html_to_pdf
 from ldntrial.reports.trial_report import (
     AmendmentMark,
@@ -31,7 +44,8 @@ from ldntrial.web.access import (
     role_required,
 )
 from ldntrial.web.accounts.models import Role
-from ldntrial.web.clinic import queries, reassessment, services
+from ldntrial.web.clinic import blinded, blinded_assessment, queries, reassessment, services
+from ldntrial.web.clinic.blinded_assessment import BlindedAssessment
 from ldntrial.web.clinic.forms import SignForm, VisitForm
 from ldntrial.web.clinic.forms_lifecycle import AddendumForm, DecisionForm
 from ldntrial.web.clinic.models import Reassessment, Trial, TrialStatus
@@ -70,6 +84,41 @@ def _report(trial: Trial) -> tuple[reassessment.Assessment, TrialReport, Signatu
     return assessment, report, signature
 
 
+def _blinded_report(
+    trial: Trial,
+) -> tuple[BlindedAssessment, BlindedReport, Signature | None] | None:
+    """The report of an unblinded blinded trial (None while its allocation is concealed)."""
+    assessment = blinded_assessment.assess_blinded(trial)
+    if assessment is None:
+        return None
+    signature = _signature(trial, assessment.state)
+    u = assessment.unblinding
+    answers = assessment.blinded.answers
+    report = build_blinded_report(
+        assessment.analysis,
+        assessment.decision,
+        assessment.observations,
+        assessment.blinded.allocation,
+        UnblindingMark(
+            early=u.is_early,
+            on=u.unblinded_at.astimezone(ZoneInfo(trial.patient.time_zone)).date(),
+            by=u.unblinded_by.username,
+            reason=u.stated_reason,
+        ),
+        guesses={n: a.guess for n, a in answers.items()},
+        impressions={n: a.pgic for n, a in answers.items()},
+        patient_label=trial.patient.label,
+        condition_name=data.conditions().get(assessment.analysis.protocol.condition).name,
+        signature=signature,
+        amendments=_marks(trial),
+    )
+    return assessment, report, signature
+
+
+def _still_blinded(trial: Trial) -> bool:
+    return trial.protocol().is_blinded and blinded.revealed_allocation(trial) is None
+
+
 def _marks(trial: Trial) -> list[AmendmentMark]:
     return [
         AmendmentMark(
@@ -106,11 +155,19 @@ def _page(
     form: SignForm | None = None,
     visit_form: VisitForm | None = None,
     status: int = 200,
+    refusal: str = "",
 ) -> HttpResponse:
-    assessment, report, signature = _report(trial)
+    is_blinded = trial.protocol().is_blinded
+    assessment: reassessment.Assessment | BlindedAssessment | None = None
+    report: TrialReport | BlindedReport | None = None
+    signature: Signature | None = None
+    if not is_blinded:
+        assessment, report, signature = _report(trial)
+    elif (shown := _blinded_report(trial)) is not None:
+        assessment, report, signature = shown
     signed = reassessment.signed_for_version(trial)
     if form is None:
-        initial = {"final_outcome": assessment.decision.outcome.value}
+        initial = {} if assessment is None else {"final_outcome": assessment.decision.outcome.value}
         form = AddendumForm(initial=initial) if signed else DecisionForm(initial=initial)
     history = [
         {"item": item, "valid": reassessment.is_valid(item)} for item in reassessment.history(trial)
@@ -133,8 +190,13 @@ def _page(
             "signature": signature,
             "signed": signed,
             "history": history,
-            "insufficient": assessment.decision.rule is Rule.INSUFFICIENT_DATA,
+            "insufficient": assessment is not None
+            and assessment.decision.rule is Rule.INSUFFICIENT_DATA,
             "active": trial.status == TrialStatus.ACTIVE,
+            "blinded": is_blinded,
+            "still_blinded": is_blinded and assessment is None,
+            "still_blinded_text": blinded_assessment.STILL_BLINDED,
+            "refusal": refusal,
         },
         status=status,
     )
@@ -148,6 +210,8 @@ def reassessment_page(request: HttpRequest, trial_id: int) -> HttpResponse:
     services.log_read(by=user, patient=trial.patient, what=f"reassessment of trial {trial.pk}")
     if request.method == "GET":
         return _page(request, trial)
+    if _still_blinded(trial):  # the service refuses too; nothing to sign before unblinding
+        return _page(request, trial, refusal=blinded_assessment.STILL_BLINDED, status=400)
     addendum = "addendum" in request.POST
     form: DecisionForm = AddendumForm(request.POST) if addendum else DecisionForm(request.POST)
     if form.is_valid():
@@ -206,9 +270,18 @@ def visit_record(request: HttpRequest, trial_id: int) -> HttpResponse:
 def report_pdf(request: HttpRequest, trial_id: int) -> HttpResponse:
     user = current_user(request)
     trial = _started_trial(request, trial_id)
-    services.log_read(by=user, patient=trial.patient, what=f"report of trial {trial.pk}")
-    _, report, _ = _report(trial)
-    response = HttpResponse(html_to_pdf(report_document(report)), content_type="application/pdf")
+    if trial.protocol().is_blinded:
+        shown = _blinded_report(trial)
+        if shown is None:
+            return _page(
+                request, trial, refusal=blinded_assessment.REPORT_STILL_BLINDED, status=409
+            )
+        services.log_read(by=user, patient=trial.patient, what=f"report of trial {trial.pk}")
+        document = blinded_report_document(shown[1])
+    else:
+        services.log_read(by=user, patient=trial.patient, what=f"report of trial {trial.pk}")
+        document = report_document(_report(trial)[1])
+    response = HttpResponse(html_to_pdf(document), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ldn-trial-{trial.pk}-report.pdf"'
     return response
 
@@ -219,6 +292,8 @@ def patient_summary(request: HttpRequest) -> HttpResponse:
     trial = own_trial(current_user(request))
     if trial is None:
         raise Http404
+    if trial.protocol().is_blinded:
+        return _blinded_summary(request, trial)
     assessment = reassessment.assess(trial)
     item = reassessment.latest(trial)
     lines: list[str] = []
@@ -230,6 +305,28 @@ def patient_summary(request: HttpRequest) -> HttpResponse:
             stop_instruction=item.stop_instruction,
         )
     return render(request, "patient/summary.html", {"lines": lines, "signed": bool(lines)})
+
+
+def _blinded_summary(request: HttpRequest, trial: Trial) -> HttpResponse:
+    """After the unblinding and a signed decision: whether LDN did better than the identical
+    placebo, in plain words (core.analysis.blinded_words); before, that it will appear."""
+    assessment = blinded_assessment.assess_blinded(trial)
+    item = reassessment.latest(trial)
+    lines: list[str] = []
+    if (
+        assessment is not None
+        and item is not None
+        and reassessment.is_valid(item, assessment.state)
+    ):
+        lines = blinded_patient_summary_text(
+            assessment.analysis,
+            Outcome(item.final_outcome),
+            unblinded_early=assessment.unblinded_early,
+            follow_up_on=item.follow_up_on,
+            stop_instruction=item.stop_instruction,
+        )
+    context = {"lines": lines, "signed": bool(lines), "blinded": True}
+    return render(request, "patient/summary.html", context)
 
 
 @role_required(Role.PATIENT)
