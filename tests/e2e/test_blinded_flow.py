@@ -3,8 +3,9 @@ answers the end-of-period questions of her last two periods, Dr Ode unblinds at 
 reads the placebo-controlled result and its report.
 
 Ana's trial started 126 days ago: 42 days of baseline and open titration, then three pairs of
-14-day periods that ended yesterday. Her diary (filled beforehand, synthetic) has pain about 2
-points lower in the LDN periods than in the placebo ones.
+14-day periods that ended yesterday. Her diary and her first four periods' answers (filled
+beforehand, synthetic: tests/web/clinic/blinded_world.py) have pain about 2 points lower in the
+LDN periods than in the placebo ones.
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 from playwright.sync_api import Browser, expect
 
-from ldntrial.core.trial.blinded import Arm
-from ldntrial.web.clinic import blinded
-from ldntrial.web.clinic.models import KitDispensing, PeriodReport, Unblinding
+from ldntrial.web.clinic.models import KitDispensing, PeriodReport, Trial, Unblinding
 from ldntrial.web.clinic.queries import today_for
 from tests.e2e.test_flows import staff_sign_in
+from tests.web.clinic.blinded_world import fill_diary
 from tests.web.conftest import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,36 +28,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARM_WORDS = ("placebo period", "LDN period", "active", "no_capsule")
 
 
-def _blinded_world() -> tuple[World, object]:
+def _blinded_world() -> tuple[World, Trial]:
     world = World()
     trial = world.blinded_trial(days_ago=42 + 6 * 14)
-    allocation = blinded.allocation_for_pharmacy(by=world.phil, trial=trial)
-    protocol = trial.protocol()
-    rng = np.random.default_rng(14)
-    arm_on = {}
-    for period in protocol.periods():
-        for offset in range(period.days):
-            arm_on[period.first + dt.timedelta(days=offset)] = allocation.arm_of_period(
-                period.number
-            )
-    day, u = protocol.start_date, 0.0
-    while day <= protocol.reassessment_date:
-        u = 0.5 * u + rng.normal(0, 0.7)
-        drop = 2.0 if arm_on.get(day) is Arm.ACTIVE else 0.0
-        pain = int(np.clip(round(6.0 - drop + u), 0, 10))
-        world.diary(
-            trial, world.ana_user, day, scores={"pain": pain, "sleep_quality": 5, "function": 5}
-        )
-        day += dt.timedelta(days=1)
-    for period in protocol.periods()[:4]:
-        blinded.record_period_report(
-            by=world.ana_user,
-            trial=trial,
-            period=period.number,
-            guess="dont_know",
-            pgic="no_change",
-            today=today_for(world.ana),
-        )
+    fill_diary(world, trial, unanswered={5, 6})
     return world, trial
 
 
@@ -71,7 +44,7 @@ def test_pharmacy_kits_patient_periods_unblinding_and_the_blinded_report(
     # The pharmacist: the kit list, the preparation sheet, a dispensing and the labels.
     pharmacy = browser.new_context().new_page()
     staff_sign_in(pharmacy, base, world.phil)
-    pharmacy.goto(f"{base}/pharmacy/trials/{trial.pk}/kits/")  # type: ignore[attr-defined]
+    pharmacy.goto(f"{base}/pharmacy/trials/{trial.pk}/kits/")
     expect(pharmacy.locator("#preparation-sheet tbody tr")).to_have_count(6)
     expect(pharmacy.locator("#identical-statement")).to_contain_text("identical")
     form = pharmacy.locator("#dispense-kit-1")
@@ -113,7 +86,7 @@ def test_pharmacy_kits_patient_periods_unblinding_and_the_blinded_report(
     # Dr Ode: the planned unblinding, the sequence, the blinded result and its report.
     clinician = browser.new_context().new_page()
     staff_sign_in(clinician, base, world.dr_ode)
-    clinician.goto(f"{base}/clinic/trials/{trial.pk}/unblind/")  # type: ignore[attr-defined]
+    clinician.goto(f"{base}/clinic/trials/{trial.pk}/unblind/")
     clinician.get_by_role("button", name="Unblind as planned").click()
     expect(clinician.locator("#sequence tbody tr")).to_have_count(6)
     unblinding = Unblinding.objects.get(trial=trial)

@@ -33,7 +33,7 @@ from ldntrial.core.trial.randomisation import Allocation, seal, unseal
 from ldntrial.web import keys
 from ldntrial.web.clinic import blinded, services
 from ldntrial.web.clinic.models import BlindedAllocation, Trial
-from tests.web.conftest import World
+from tests.web.conftest import World, signed_in
 from tests.web.test_access_matrix import ROWS
 
 CALLERS = ["ana_user", "ben_user", "dr_ode", "dr_bo", "rae", "ada", "anonymous"]
@@ -81,10 +81,11 @@ def markers(allocation: Allocation, sealed: bytes) -> list[str]:
 @pytest.fixture
 def blinded_world(world: World) -> Any:
     """Ana 10 days into her fourth blinded period (day 42 + 3 x 14 + 10 of her trial), with
-    what the access matrix's URLs need (``ana_medication``, ``today``)."""
+    what the access matrix's URLs need (``ana_medication``, ``today``, ``ana_blinded``)."""
     trial = world.blinded_trial(days_ago=42 + 3 * 14 + 10)
     world.ana_trial = trial
     matrix: Any = world
+    matrix.ana_blinded = trial  # the pharmacy rows' blinded trial (test_access_matrix)
     matrix.ana_medication = services.add_medication(
         by=world.dr_ode, patient=world.ana, text="sertraline 50 mg"
     )
@@ -109,19 +110,28 @@ def blinded_world(world: World) -> Any:
 
 
 def _normalised(body: str) -> str:
+    """Without what differs between any two requests: tokens, cookies, times."""
     body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
-    body = re.sub(r"csrftoken=[^;]+", "", body)
+    body = re.sub(r"(csrftoken|sessionid)=[^;]+", "", body)
+    body = re.sub(r"\b[A-Za-z0-9]{64}\b", "<token>", body)  # CSRF tokens, wherever they are
+    body = re.sub(r"data-(remaining|expires)[a-z-]*=\"[^\"]*\"", "", body)
     body = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?", "<time>", body)
+    body = re.sub(r"\b\d{8}T\d{6}Z?\b", "<time>", body)  # iCalendar stamps
+    body = re.sub(
+        r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<key>", body
+    )
     return re.sub(r"\b\d\d:\d\d(:\d\d)?\b", "<time>", body)
 
 
-def _responses(w: Any) -> dict[tuple[str, str, str], tuple[int, str]]:
+def _responses(w: Any, methods: tuple[str, ...]) -> dict[tuple[str, str, str], tuple[int, str]]:
+    """Every route as every caller but the pharmacist, each request from a fresh client (a
+    sign-out or a refusal in one request changes nothing for the next)."""
     out = {}
     for name, (url_for, _) in sorted(ROWS.items()):
         url = url_for(w)
         for caller in CALLERS:
-            client = Client() if caller == "anonymous" else w.client(caller)
-            for method in ("GET", "POST"):
+            for method in methods:
+                client = Client() if caller == "anonymous" else signed_in(getattr(w, caller))
                 if method == "GET":
                     response = client.get(url)
                 elif url.startswith("/api/"):
@@ -144,18 +154,18 @@ def test_no_route_shows_any_caller_but_the_pharmacy_the_allocation(
     row, allocation, key = _opened(w.ana_trial)
     signs = markers(allocation, bytes(row.sealed))
     with caplog.at_level(logging.DEBUG):
-        first = _responses(w)
-    for (name, caller, method), (_, text) in first.items():
+        first = _responses(w, ("GET",))
+        # Swap the sealed allocation for its mirror: no page may change.
+        BlindedAllocation.objects.filter(pk=row.pk).update(sealed=seal(mirrored(allocation), key))
+        second = _responses(w, ("GET",))
+        posted = _responses(w, ("POST",))
+    for (name, caller, method), (_, text) in (first | posted).items():
         found = [m for m in signs if m in text]
         assert not found, f"{method} {name} as {caller} shows the allocation: {found}"
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not [m for m in signs if m in logged], "a log line carries the allocation"
     sent = "\n".join(f"{m.subject}\n{m.body}" for m in mail.outbox)
     assert not [m for m in signs if m in sent], "an e-mail carries the allocation"
-
-    # Swap the sealed allocation for its mirror: no response may change.
-    BlindedAllocation.objects.filter(pk=row.pk).update(sealed=seal(mirrored(allocation), key))
-    second = _responses(w)
     for where, (status, text) in first.items():
         if where[0] == "clinic:patient_audit":
             continue  # it lists the reads of the first round; its text is scanned above
