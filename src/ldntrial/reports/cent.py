@@ -65,8 +65,9 @@ def cent_items(protocol: Protocol, analysis: BlindedAnalysis, facts: TrialFacts)
         CentItem(
             "2a",
             "Background and the rationale for an n-of-1 trial",
-            f"LDN is used off label in {facts.condition} with mixed evidence and a large placebo "
-            "response; only a blinded comparison within this patient can tell its effect from "
+            f"LDN is used off label in {facts.condition} with mixed controlled evidence, and "
+            "placebo response is the usual worry; only a blinded comparison within this patient "
+            "can tell its effect from "
             "that response.",
         ),
         CentItem("2b", "Objectives", f"Success fixed in advance: {_success(protocol)}."),

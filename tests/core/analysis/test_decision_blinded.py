@@ -93,3 +93,30 @@ def test_side_effects_still_reported_point_to_tolerability_and_to_their_rates_by
     assert "compare how often they came on LDN and on placebo" in d.explanation
     (course,) = d.side_effects
     assert (course.name, course.days_reported, course.settled) == ("insomnia", 5, False)
+
+
+def test_no_dose_on_the_days_without_capsules_is_not_a_missed_dose():
+    """With no-capsule periods, the patient answers "not taken" on their days: adherence counts
+    only the days a capsule was due (known once unblinded)."""
+    from ldntrial.core.trial.blinded import Arm, BlindedDesign
+
+    design = BlindedDesign(no_capsule=True)
+    protocol = blinded_protocol(design)
+    allocation = seeded_allocation(design, seed=3)
+    assert protocol.blinded is not None
+    schedule = blinded_schedule(design, allocation.arms, LEAD_IN_DAYS)
+    diary = simulate(schedule, Patient(6.5, -3.0, Noise(1.0, 0.4)), np.random.default_rng(1))
+    rows = observations_of(protocol, diary, "pain", LEAD_IN_DAYS)
+    empty = [
+        p for p in protocol.periods() if allocation.arm_of_period(p.number) is Arm.NO_CAPSULE
+    ]
+    rows = [
+        dataclasses.replace(r, dose_taken=not any(p.contains(r.day) for p in empty))
+        for r in rows
+    ]
+    d = decide(analyse_blinded(protocol, allocation, rows), rows)
+    assert d.rule is not Rule.LOW_ADHERENCE
+    assert d.adherence.share == 1.0
+    assert d.adherence.reported == len(rows) - sum(
+        1 for r in rows if any(p.contains(r.day) for p in empty)
+    )

@@ -242,6 +242,20 @@ def test_a_second_submission_is_refused_and_the_first_answers_stand(world):
     assert AuditEvent.objects.filter(object_type="clinic.PeriodReport").count() == 1
 
 
+def test_once_unblinded_the_questions_are_no_longer_asked_nor_taken(world):
+    """An answer given knowing the sequence would not test the blinding."""
+    from tests.web.clinic.blinded_world import unblind_in_an_emergency
+
+    trial = world.blinded_trial(days_ago=60)
+    unblind_in_an_emergency(world, trial, "severe nausea: is it LDN?")
+    body = world.client("ana_user").get("/me/").content.decode()
+    assert 'id="period-report-1"' not in body
+    refused = _answer(world, 1)
+    assert refused.status_code == 400
+    assert "this trial is unblinded" in refused.content.decode().lower()
+    assert not PeriodReport.objects.filter(trial=trial).exists()
+
+
 def test_bad_answers_come_back_with_their_messages_and_what_was_right_kept(world):
     trial = world.blinded_trial(days_ago=60)
     response = _answer(world, 1, guess="ldn", pgic="splendid")

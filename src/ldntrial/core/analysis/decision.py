@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from ldntrial.core.analysis.blinded import BlindedAnalysis
 from ldntrial.core.analysis.trial import Observation, Sufficiency, TrialAnalysis
 from ldntrial.core.trial.visit_measures import VisitSummary
+from ldntrial.core.trial.blinded import Arm
 
 MIN_ADHERENCE = 0.8
 MIN_DOSES_FOR_ADHERENCE = 7
@@ -159,6 +160,22 @@ def _blinded_words(mcid: str) -> _Words:
     )
 
 
+def _capsule_days(
+    analysis: TrialAnalysis | BlindedAnalysis, rows: list[Observation]
+) -> list[Observation]:
+    """The days on which a dose was due: in a blinded trial with periods without capsules, the
+    days of those periods (known once unblinded) ask for no dose, so a "not taken" there is not
+    a missed dose."""
+    if not isinstance(analysis, BlindedAnalysis) or Arm.NO_CAPSULE not in analysis.sequence:
+        return rows
+    empty = [
+        p
+        for p, arm in zip(analysis.protocol.periods(), analysis.sequence, strict=True)
+        if arm is Arm.NO_CAPSULE
+    ]
+    return [o for o in rows if not any(p.contains(o.day) for p in empty)]
+
+
 def decide(
     analysis: TrialAnalysis | BlindedAnalysis,
     observations: Iterable[Observation],
@@ -168,7 +185,7 @@ def decide(
     (LDN minus placebo); ``observations`` are the whole diary (adherence, side effects)."""
     rows = list(observations)
     seen = visits or VisitSummary()
-    adherence = adherence_of(rows)
+    adherence = adherence_of(_capsule_days(analysis, rows))
     effects = side_effect_courses(rows)
     primary = analysis.primary
     criterion = analysis.protocol.success

@@ -122,7 +122,10 @@ def period_on(protocol: Protocol, day: dt.date) -> BlindedPeriod | None:
 
 
 def periods_to_report(trial: Trial, today: dt.date) -> list[BlindedPeriod]:
-    """Periods whose last day has come and whose end-of-period questions are unanswered."""
+    """Periods whose last day has come and whose end-of-period questions are unanswered (none
+    once the trial is unblinded: an answer given knowing the sequence tests nothing)."""
+    if Unblinding.objects.filter(trial=trial).exists():
+        return []
     protocol = trial.protocol()
     done = set(PeriodReport.objects.filter(trial=trial).values_list("period", flat=True))
     return [p for p in protocol.periods() if p.last <= today and p.number not in done]
@@ -139,6 +142,10 @@ def record_period_report(
     if chosen is None:
         raise InvalidValue(
             f"there is no period {period}: periods are 1 to {len(protocol.periods())}"
+        )
+    if Unblinding.objects.filter(trial=trial).exists():
+        raise InvalidValue(
+            "this trial is unblinded: the questions about its periods are no longer asked"
         )
     if chosen.last > today:
         raise InvalidValue(
