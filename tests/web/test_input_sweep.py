@@ -64,7 +64,8 @@ def path_values(world: World) -> dict[str, str]:
         conditions=data.conditions(),
     )
     draft = services.create_trial(by=world.dr_ode, patient=world.ben, protocol=protocol)
-    # And a blinded trial (Ben's, started 30 days ago), for the pages and forms of its kits.
+    # And a blinded trial (Ben's, started 30 days ago), for the pages and forms of blinded
+    # trials (kits, unblinding, its reassessment before unblinding).
     world.ben_trial.status = "draft"
     world.ben_trial.save()
     blinded = start_trial_for(
@@ -92,14 +93,13 @@ def value_for(kwarg: str, converter: str, values: dict[str, str]) -> str:
 
 
 def paths_to_read(route: sweep.Route, values: dict[str, str]) -> list[str]:
-    """The route filled with Ana's objects, and again with the draft trial where it takes one
-    (and, for the pharmacy's pages, with the blinded trial)."""
+    """The route filled with Ana's objects, and again with the draft trial and with Ben's
+    blinded trial where it takes one."""
     filled = {k: value_for(k, c, values) for k, c in route.kwargs}
     paths = [route.path(filled)]
     if "trial_id" in filled:
         paths.append(route.path(filled | {"trial_id": values["draft_trial_id"]}))
-        if route.name.startswith("pharmacy:"):
-            paths.append(route.path(filled | {"trial_id": values["blinded_trial_id"]}))
+        paths.append(route.path(filled | {"trial_id": values["blinded_trial_id"]}))
     return paths
 
 
