@@ -107,12 +107,9 @@ def test_no_dose_on_the_days_without_capsules_is_not_a_missed_dose():
     schedule = blinded_schedule(design, allocation.arms, LEAD_IN_DAYS)
     diary = simulate(schedule, Patient(6.5, -3.0, Noise(1.0, 0.4)), np.random.default_rng(1))
     rows = observations_of(protocol, diary, "pain", LEAD_IN_DAYS)
-    empty = [
-        p for p in protocol.periods() if allocation.arm_of_period(p.number) is Arm.NO_CAPSULE
-    ]
+    empty = [p for p in protocol.periods() if allocation.arm_of_period(p.number) is Arm.NO_CAPSULE]
     rows = [
-        dataclasses.replace(r, dose_taken=not any(p.contains(r.day) for p in empty))
-        for r in rows
+        dataclasses.replace(r, dose_taken=not any(p.contains(r.day) for p in empty)) for r in rows
     ]
     d = decide(analyse_blinded(protocol, allocation, rows), rows)
     assert d.rule is not Rule.LOW_ADHERENCE

@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 
 from ldntrial.core.analysis.blinded import BlindedAnalysis
 from ldntrial.core.analysis.trial import Observation, Sufficiency, TrialAnalysis
-from ldntrial.core.trial.visit_measures import VisitSummary
 from ldntrial.core.trial.blinded import Arm
+from ldntrial.core.trial.visit_measures import VisitSummary
 
 MIN_ADHERENCE = 0.8
 MIN_DOSES_FOR_ADHERENCE = 7
