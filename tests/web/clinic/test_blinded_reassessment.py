@@ -181,21 +181,23 @@ def test_signing_a_blinded_decision_stores_the_blinded_record(world, unblinded):
     assert "signature valid" in page(world, unblinded)
 
 
-def test_a_guess_given_after_the_unblinding_is_not_a_blind_guess(world):
-    """It changes neither the blinding check nor what a signature covers."""
+def test_a_guess_cannot_be_given_after_the_unblinding(world):
+    """An answer given knowing the sequence would not test the blinding: it is refused, and the
+    blinding check and what a signature covers stay as they were."""
     trial = world.blinded_trial(days_ago=AFTER_THE_LAST_PERIOD)
     fill_diary(world, trial, unanswered={2})
     unblind_planned(world, trial)
     before = blinded_assessment.blinded_hash(trial)
-    late = blinded.record_period_report(
-        by=world.ana_user,
-        trial=trial,
-        period=2,
-        guess="ldn",
-        pgic="no_change",
-        today=trial.protocol().reassessment_date,
-    )
-    assert PeriodReport.objects.filter(pk=late.pk).exists()
+    with pytest.raises(InvalidValue, match="no longer asked"):
+        blinded.record_period_report(
+            by=world.ana_user,
+            trial=trial,
+            period=2,
+            guess="ldn",
+            pgic="no_change",
+            today=trial.protocol().reassessment_date,
+        )
+    assert not PeriodReport.objects.filter(trial=trial, period=2).exists()
     assessment = blinded_assessment.assess_blinded(trial)
     assert assessment is not None
     assert 2 not in assessment.blinded.answers
