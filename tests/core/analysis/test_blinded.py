@@ -103,6 +103,19 @@ def test_a_relative_mcid_is_judged_against_the_placebo_level():
     assert abs(by_share.p_better_than_mcid - by_points.p_better_than_mcid) < 0.25
 
 
+def test_the_placebo_level_a_relative_mcid_is_a_share_of_is_reported():
+    protocol, allocation = blinded_protocol(), seeded_allocation(seed=4)
+    _, rows = bens_diary(protocol, allocation, effect=-2.0)
+    pain = analyse_blinded(protocol, allocation, rows).primary
+    # The mean of the block levels: near the observed mean of the placebo days (about 6.5).
+    assert pain.placebo_level is not None
+    assert pain.placebo_mean is not None
+    assert pain.placebo_level == pytest.approx(pain.placebo_mean, abs=0.3)
+    assert pain.placebo_level == pytest.approx(6.5, abs=0.6)
+    too_few = [r for r in rows if r.day <= protocol.periods()[1].last]
+    assert analyse_blinded(protocol, allocation, too_few).primary.placebo_level is None
+
+
 def test_too_few_analysed_days_is_insufficient_not_a_result():
     protocol, allocation = blinded_protocol(), seeded_allocation(seed=4)
     _, rows = bens_diary(protocol, allocation)

@@ -12,7 +12,9 @@ with one level per block (the pair effects), so beta is the within-block contras
 placebo; missing days are simply missing. The effect is reported as beta (negative = lower
 scores on LDN), with its 95% interval, P(LDN better than placebo), P(better by the MCID) and
 bands. The MCID is the protocol's: an absolute threshold in points, or a share of the placebo
-level (the mean of the block levels), as a linear contrast.
+level (the mean of the block levels), as a linear contrast; the placebo level's posterior mean
+is reported too (``placebo_level``), so that the registry converts a relative MCID to points
+with the same level.
 
 :func:`analyse_blinded_many` fits many diaries in one batch (validation and design power use it);
 :func:`analyse_blinded` is one diary, with the same numbers.
@@ -82,6 +84,9 @@ class BlindedMetricResult:
     sufficiency: Sufficiency
     sufficiency_reason: str
     mcid_text: str
+    # Posterior mean of the placebo level (the mean of the block levels, plus the weekly
+    # cycle's mean over the placebo days): what a relative MCID is a share of.
+    placebo_level: float | None = None
     posterior: Mixture | None = field(default=None, compare=False, repr=False)
 
 
@@ -359,24 +364,30 @@ def _series(
     )
 
 
+def _placebo_level(s: _Series, p: int) -> Array:
+    """The contrast of the placebo level: the mean of the block levels (the first ``pairs``
+    columns), plus the weekly cycle's mean over the placebo days when it is estimated."""
+    level = np.zeros(p)
+    level[: s.pairs] = 1.0 / s.pairs
+    start = s.pairs + 1 + s.no_capsule
+    if p > start and s.x is not None:
+        level[start:] = s.x[s.arm == 1, start:].mean(axis=0)
+    return level
+
+
 def _fit(members: list[_Series]) -> list[BlindedMetricResult]:
     fitted = fit_batch([(s.days, s.values, s.x) for s in members if s.x is not None])
     p = fitted.rhs.shape[0]
     effect_c = np.zeros((len(members), p))
+    level_c = np.stack([_placebo_level(s, p) for s in members])
     mcid_c = np.zeros((len(members), p))
     for i, s in enumerate(members):
-        k = s.pairs
-        effect_c[i, k] = 1.0
-        if s.relative is not None and s.x is not None:
-            # sign * beta - share * placebo level >= 0, the placebo level being the mean of
-            # the block levels (plus the weekly cycle's mean over the placebo days).
-            level = np.zeros(p)
-            level[:k] = 1.0 / k
-            start = k + 1 + s.no_capsule
-            if p > start:
-                level[start:] = s.x[s.arm == 1, start:].mean(axis=0)
-            mcid_c[i] = s.sign * effect_c[i] - s.relative * level
+        effect_c[i, s.pairs] = 1.0
+        if s.relative is not None:
+            # sign * beta - share * placebo level >= 0
+            mcid_c[i] = s.sign * effect_c[i] - s.relative * level_c[i]
     effect = fitted.contrast(effect_c)
+    placebo_level = fitted.contrast(level_c).mean()
     sign = np.array([s.sign for s in members])
     large, small = BAND_EDGES
     points = np.stack([np.zeros(len(members)), sign * small, sign * large, -sign * WORSE_BY], 1)
@@ -414,6 +425,7 @@ def _fit(members: list[_Series]) -> list[BlindedMetricResult]:
                 p_worse_1=float(p_worse[i]),
                 bands=bands,
                 rho_mean=float(rho[i]),
+                placebo_level=float(placebo_level[i]),
                 posterior=effect.row(i),
             )
         )

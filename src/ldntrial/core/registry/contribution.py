@@ -1,10 +1,12 @@
 """What one trial contributes to the registry: its patient summaries, from its own analysis.
 
-``summaries_of_trial`` turns a trial's protocol, its diary (as analysed) and, when it has an
-outcome, its :class:`~ldntrial.core.analysis.trial.TrialAnalysis` into one
+``summaries_of_trial`` turns an open-label trial's protocol, its diary (as analysed) and, when it
+has an outcome, its :class:`~ldntrial.core.analysis.trial.TrialAnalysis` into one
 :class:`~ldntrial.core.registry.summaries.PatientSummary` per metric the protocol measures. The
 caller says how the trial stands (:class:`Completion`, with a reason when stopped early) and
-gives the pseudonymous patient key; nothing else about the patient enters.
+gives the pseudonymous patient key; nothing else about the patient enters. Blinded trials
+contribute LDN against placebo from their blinded analysis
+(:mod:`ldntrial.core.registry.blinded_contribution`), through the same ``summaries_from``.
 
 - The effect is the posterior mean of the metric's change (open label: maintenance minus
   baseline) and its SD the posterior SD of that Student-t mixture.
@@ -18,7 +20,7 @@ gives the pseudonymous patient key; nothing else about the patient enters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -26,6 +28,7 @@ from ldntrial.core.analysis.ar1 import Array
 from ldntrial.core.analysis.mixture import Mixture
 from ldntrial.core.analysis.random_effects import MAX_SD, MIN_SD
 from ldntrial.core.analysis.trial import MetricResult, Observation, TrialAnalysis
+from ldntrial.core.errors import InvalidValue
 from ldntrial.core.registry.summaries import Completion, PatientSummary, StopReason
 from ldntrial.core.trial.diary import SideEffect
 from ldntrial.core.trial.protocol import CriterionKind, Protocol
@@ -85,23 +88,65 @@ def summaries_of_trial(
     status: Completion,
     stop_reason: StopReason | None = None,
 ) -> tuple[PatientSummary, ...]:
-    """One summary per metric. ``analysis`` gives the outcome; pass None for a trial without one
-    (running, lost, or stopped before anything could be analysed)."""
-    step = dose_reached(protocol, observations)
+    """One summary per metric of an open-label trial. ``analysis`` gives the outcome; pass None
+    for a trial without one (running, lost, or stopped before anything could be analysed)."""
+    if protocol.is_blinded:
+        raise InvalidValue(
+            "a blinded trial contributes LDN against placebo, from its blinded analysis: use "
+            "core.registry.blinded_contribution.summaries_of_blinded_trial"
+        )
+    outcomes = {
+        m.metric.key: outcome(m.effect_mean, m.posterior, mcid_points(protocol, m))
+        for m in (analysis.metrics if analysis is not None else ())
+    }
+    return summaries_from(
+        protocol,
+        observations,
+        outcomes,
+        dose_reached(protocol, observations),
+        patient_key=patient_key,
+        status=status,
+        stop_reason=stop_reason,
+    )
+
+
+Outcome = tuple[float | None, float | None, float | None]  # effect, posterior SD, MCID (points)
+
+
+def outcome(effect_mean: float | None, posterior: Mixture | None, mcid: float | None) -> Outcome:
+    """(effect, posterior SD, MCID) of an analysed metric; no effect when it had too few days
+    or its SD falls outside what pooling accepts."""
+    if effect_mean is None or posterior is None:
+        return None, None, mcid
+    sd = float(posterior_sd(posterior)[0])
+    if not (MIN_SD <= sd <= MAX_SD):
+        return None, None, mcid
+    return float(effect_mean), sd, mcid
+
+
+def summaries_from(
+    protocol: Protocol,
+    observations: Sequence[Observation],
+    outcomes: Mapping[str, Outcome],
+    step: DoseStep | None,
+    *,
+    patient_key: str,
+    status: Completion,
+    stop_reason: StopReason | None,
+) -> tuple[PatientSummary, ...]:
+    """One summary per metric of the protocol, whatever its design: ``outcomes`` holds the
+    analysed metrics' outcomes, ``step`` the dose reached. A running trial has no effect."""
     effects = side_effect_days(observations)
     diary_days = len(observations)
-    fingerprint = protocol.fingerprint
-    results = {m.metric.key: m for m in analysis.metrics} if analysis is not None else {}
     summaries = []
     for metric in protocol.metrics:
-        result = results.get(metric.key)
-        effect, sd, mcid = _outcome(protocol, result) if result is not None else (None, None, None)
+        effect, sd, mcid = outcomes.get(metric.key, (None, None, None))
         if status is Completion.RUNNING:
             effect = sd = None
         summaries.append(
             PatientSummary(
                 patient_key=patient_key,
-                protocol_fingerprint=fingerprint,
+                protocol_fingerprint=protocol.fingerprint,
                 condition=protocol.condition,
                 design=protocol.design,
                 metric=metric.key,
@@ -120,19 +165,6 @@ def summaries_of_trial(
             )
         )
     return tuple(summaries)
-
-
-def _outcome(
-    protocol: Protocol, result: MetricResult
-) -> tuple[float | None, float | None, float | None]:
-    """(effect, posterior SD, MCID) of an analysed metric; no effect when it had too few days."""
-    mcid = mcid_points(protocol, result)
-    if result.effect_mean is None or result.posterior is None:
-        return None, None, mcid
-    sd = float(posterior_sd(result.posterior)[0])
-    if not (MIN_SD <= sd <= MAX_SD):
-        return None, None, mcid
-    return float(result.effect_mean), sd, mcid
 
 
 def _fallback_mcid(protocol: Protocol, metric: str) -> float:

@@ -11,9 +11,15 @@ Trials needing analysis are analysed in one batch (``analyse_trials``).
 How a trial stands (completed, stopped early, lost to follow-up, running) is the core's rule,
 ``core.registry.standing``, applied to the trial's state and its signed decisions.
 
-Blinded trials are counted in the flow; their outcome comes from the blinded analysis
-(issue 14), which plugs in at ``_analysable``: until then they have no outcome here, and the
-page says so.
+Blinded trials are counted in the flow, and contribute LDN against placebo once they have
+ended and been unblinded (``core.registry.blinded_contribution``): the allocation is read from
+their ``Unblinding`` row alone, the allocation the unblinding revealed to the care team; the
+sealed allocation (``BlindedAllocation``, the pharmacy's) is never read here, so a trial still
+blinded has no outcome and nothing of its arms reaches the registry. Unblinded trials are
+analysed with ``analyse_blinded_many`` in one batch, cached like the open-label ones under a key
+that adds the revealed allocation's commitment (the SHA-256 of its content), so a cached
+analysis is never of another allocation. The patient's end-of-period guesses are not read: the
+registry uses only the effect, which does not depend on them.
 """
 
 from __future__ import annotations
@@ -21,24 +27,29 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
 
+from ldntrial.core.analysis.blinded import BlindedAnalysis, analyse_blinded_many
 from ldntrial.core.analysis.trial import Observation, TrialAnalysis, analyse_trials
+from ldntrial.core.errors import InvalidValue
+from ldntrial.core.registry.blinded_contribution import summaries_of_blinded_trial
 from ldntrial.core.registry.contribution import summaries_of_trial
 from ldntrial.core.registry.standing import Signed, standing
 from ldntrial.core.registry.summaries import Completion, PatientSummary, StopReason
 from ldntrial.core.trial.protocol import Design, Protocol
+from ldntrial.core.trial.randomisation import Allocation
 from ldntrial.web.accounts.models import Clinic
-from ldntrial.web.clinic.models import DiaryEntry, Reassessment, Trial, TrialStatus
+from ldntrial.web.clinic.models import DiaryEntry, Reassessment, Trial, TrialStatus, Unblinding
 from ldntrial.web.clinic.queries import today_for
 from ldntrial.web.clinic.reassessment import ANALYSIS_VERSION, diary_state
 from ldntrial.web.registry.pseudonyms import patient_key
 
 CACHE_SIZE = 50_000
-_cache: OrderedDict[tuple[str, str, str], TrialAnalysis] = OrderedDict()
+Analysis = TrialAnalysis | BlindedAnalysis
+_cache: OrderedDict[tuple[str, ...], Analysis] = OrderedDict()
 analysed_states: list[int] = []  # trials analysed per call that analysed any (newest last)
 
 
@@ -68,10 +79,25 @@ class TrialRecord:
     diary_hash: str
     status: Completion
     stop_reason: StopReason | None
+    # A blinded trial's allocation as its unblinding revealed it (None: open label, or still
+    # blinded; never read from the sealed allocation).
+    allocation: Allocation | None = field(default=None, repr=False)
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> tuple[str, ...]:
+        if self.allocation is not None:
+            return (
+                ANALYSIS_VERSION,
+                self.fingerprint,
+                self.diary_hash,
+                "unblinded",
+                self.allocation.commitment,
+            )
         return (ANALYSIS_VERSION, self.fingerprint, self.diary_hash)
+
+    @property
+    def is_blinded(self) -> bool:
+        return self.protocol.design is Design.BLINDED_N_OF_1
 
 
 def clear_cache() -> None:
@@ -112,6 +138,9 @@ def records(clinic: Clinic | None) -> list[TrialRecord]:
     signed = Reassessment.objects.filter(trial__in=trials)
     for trial_id, override in signed.values_list("trial_id", "data_override"):
         reassessed[trial_id] = reassessed.get(trial_id, False) or not override
+    revealed = dict(
+        Unblinding.objects.filter(trial__in=trials).values_list("trial_id", "allocation")
+    )
     seen: set[tuple[int, str, Design]] = set()
     result = []
     for trial in trials.select_related("patient").order_by("started_at", "pk"):
@@ -135,52 +164,102 @@ def records(clinic: Clinic | None) -> list[TrialRecord]:
                 diary_hash=diary_hash,
                 status=status,
                 stop_reason=reason,
+                allocation=_revealed(protocol, revealed.get(trial.pk)),
             )
         )
     return result
 
 
+def _revealed(protocol: Protocol, content: object) -> Allocation | None:
+    """The allocation an unblinding revealed, when it is this protocol's (None otherwise: a
+    trial that is not unblinded, or a row that does not match, has no blinded outcome)."""
+    if content is None or protocol.blinded is None:
+        return None
+    try:
+        allocation = Allocation.from_content(content)
+    except InvalidValue:
+        return None
+    commitment = protocol.allocation_commitment
+    if allocation.design != protocol.blinded or (
+        commitment is not None and allocation.commitment != commitment
+    ):
+        return None
+    return allocation
+
+
 def _analysable(record: TrialRecord) -> bool:
-    """Trials whose outcome the registry uses: ended ones, of a design with an analysis here."""
-    return record.status is not Completion.RUNNING and record.protocol.design is Design.OPEN_LABEL
+    """Trials whose outcome the registry uses: ended ones, open label or unblinded."""
+    if record.status is Completion.RUNNING or not record.observations:
+        return False
+    return not record.is_blinded or record.allocation is not None
 
 
-def analyses(rows: Sequence[TrialRecord]) -> dict[int, TrialAnalysis]:
+def analyses(rows: Sequence[TrialRecord]) -> dict[int, Analysis]:
     """The analysis of every analysable trial, computing only the states not cached."""
-    wanted = [r for r in rows if _analysable(r) and r.observations]
-    missing: dict[tuple[str, str, str], TrialRecord] = {}
+    wanted = [r for r in rows if _analysable(r)]
+    missing: dict[tuple[str, ...], TrialRecord] = {}
     for r in wanted:
         if r.key in _cache:
             _cache.move_to_end(r.key)
         else:
             missing.setdefault(r.key, r)
     if missing:
-        todo = list(missing.values())
-        computed = analyse_trials([(r.protocol, r.observations) for r in todo])
-        for r, analysis in zip(todo, computed, strict=True):
+        open_label = [r for r in missing.values() if not r.is_blinded]
+        unblinded = [r for r in missing.values() if r.is_blinded]
+        computed: list[Analysis] = []
+        if open_label:
+            computed.extend(analyse_trials([(r.protocol, r.observations) for r in open_label]))
+        if unblinded:
+            computed.extend(
+                analyse_blinded_many(
+                    [(r.protocol, _allocation(r), r.observations, None) for r in unblinded]
+                )
+            )
+        for r, analysis in zip([*open_label, *unblinded], computed, strict=True):
             _cache[r.key] = analysis
-        analysed_states.append(len(todo))
+        analysed_states.append(len(computed))
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return {r.trial_id: _cache[r.key] for r in wanted if r.key in _cache}
 
 
+def _allocation(record: TrialRecord) -> Allocation:
+    if record.allocation is None:  # _analysable keeps only unblinded blinded trials
+        raise InvalidValue("a blinded trial is analysed only once it is unblinded")
+    return record.allocation
+
+
 def summaries_of(rows: Iterable[TrialRecord]) -> list[PatientSummary]:
-    """One summary per started trial and metric (see ``core.registry.contribution``)."""
+    """One summary per started trial and metric (see ``core.registry.contribution`` and
+    ``core.registry.blinded_contribution``)."""
     items = list(rows)
     done = analyses(items)
     result: list[PatientSummary] = []
     for r in items:
-        result.extend(
-            summaries_of_trial(
-                r.protocol,
-                r.observations,
-                done.get(r.trial_id),
-                patient_key=r.patient_key,
-                status=r.status,
-                stop_reason=r.stop_reason,
+        analysis = done.get(r.trial_id)
+        if r.is_blinded:
+            blinded = analysis if isinstance(analysis, BlindedAnalysis) else None
+            result.extend(
+                summaries_of_blinded_trial(
+                    r.protocol,
+                    r.observations,
+                    blinded,
+                    patient_key=r.patient_key,
+                    status=r.status,
+                    stop_reason=r.stop_reason,
+                )
             )
-        )
+        else:
+            result.extend(
+                summaries_of_trial(
+                    r.protocol,
+                    r.observations,
+                    analysis if isinstance(analysis, TrialAnalysis) else None,
+                    patient_key=r.patient_key,
+                    status=r.status,
+                    stop_reason=r.stop_reason,
+                )
+            )
     return result
 
 

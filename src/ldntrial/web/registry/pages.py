@@ -2,7 +2,9 @@
 
 Everything shown comes from ``core.registry.disclosure.disclose`` (small cells hidden there);
 this module only arranges it and draws the charts. Blinded and open-label strata are kept in
-separate sections and never combined.
+separate sections and never combined: blinded trials give the effect of LDN against placebo
+once they have ended and been unblinded (``registry.collect``), open-label trials the change
+from baseline.
 """
 
 from __future__ import annotations
@@ -25,6 +27,21 @@ DESIGN_TITLES = {
     Design.BLINDED_N_OF_1: "Blinded n-of-1 trials (LDN against placebo)",
     Design.OPEN_LABEL: "Open-label trials (change from baseline)",
 }
+# What one number of the design is called in the pooled tables ("population mean ...").
+DESIGN_NOUNS = {
+    Design.BLINDED_N_OF_1: "effect against placebo",
+    Design.OPEN_LABEL: "change",
+}
+# What a missing outcome counts as in the intention-to-treat estimate (an effect of 0).
+NO_EFFECT_WORDS = {
+    Design.BLINDED_N_OF_1: "no difference from placebo",
+    Design.OPEN_LABEL: "no change",
+}
+BLINDED_NOTE = (
+    "Blinded trials give the effect of LDN against placebo once they have ended and been "
+    "unblinded. A trial still blinded is counted in the flow without an outcome: which periods "
+    "were LDN stays with the pharmacy until the unblinding."
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +57,18 @@ class StratumView:
 class DesignSection:
     design: Design
     title: str
+    noun: str
     label: str
     strata: tuple[StratumView, ...]
     hidden_strata: int  # strata with fewer than k started trials
     notes: tuple[str, ...]
+
+    @property
+    def itt_caption(self) -> str:
+        return (
+            "Intention to treat (every ended trial; a missing outcome counts as "
+            f"{NO_EFFECT_WORDS[self.design]})"
+        )
 
 
 @dataclass(frozen=True)
@@ -74,14 +99,12 @@ def condition_page(clinic: Clinic, condition: str, k: int) -> tuple[DesignSectio
         shown = tuple(v for v in views if not v.shown.hidden.hidden)
         notes: list[str] = []
         if design is Design.BLINDED_N_OF_1 and any(r.protocol.design is design for r in rows):
-            notes.append(
-                "Blinded trials are counted here; their effects against placebo are added "
-                "when the blinded analysis is in place."
-            )
+            notes.append(BLINDED_NOTE)
         sections.append(
             DesignSection(
                 design=design,
                 title=DESIGN_TITLES[design],
+                noun=DESIGN_NOUNS[design],
                 label=mine[0].label if mine else "",
                 strata=shown,
                 hidden_strata=len(views) - len(shown),
